@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod etpay;
+pub mod lyra;
+mod secret;
+#[cfg(feature = "validation")]
+pub mod spec;
+
+pub use secret::Secret;

@@ -1,0 +1,1 @@
+//! The embedded OpenAPI specs and validation of JSON documents against their schemas.
