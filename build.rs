@@ -20,6 +20,7 @@ const SPECS: &[Spec] = &[
         file: "openapi/lyra-v4.yaml",
         module: "lyra",
         replacements: &[
+            ("Answer", "crate::lyra::answer::Answer"),
             ("OrderStatus", "crate::lyra::enums::OrderStatus"),
             ("OrderCycle", "crate::lyra::enums::OrderCycle"),
             ("TransactionStatus", "crate::lyra::enums::TransactionStatus"),
@@ -35,7 +36,12 @@ const SPECS: &[Spec] = &[
     Spec {
         file: "openapi/etpay.yaml",
         module: "etpay",
-        replacements: &[],
+        replacements: &[
+            ("MerchantApiToken", "crate::etpay::MerchantApiToken"),
+            ("PaymentStatus", "crate::etpay::PaymentStatus"),
+            ("PaymentClaims", "crate::etpay::PaymentClaims"),
+            ("SystemErrorClaims", "crate::etpay::SystemErrorClaims"),
+        ],
     },
 ];
 

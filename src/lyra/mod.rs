@@ -5,6 +5,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/lyra.rs"));
 }
 
+pub mod answer;
 pub mod enums;
 
 pub use generated::types;
