@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod etpay;
+pub mod http;
 pub mod lyra;
 mod secret;
 #[cfg(feature = "validation")]

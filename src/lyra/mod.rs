@@ -6,9 +6,18 @@ mod generated {
 }
 
 pub mod answer;
+mod client;
+mod config;
+mod error;
 pub mod enums;
 
 pub use generated::types;
 pub use generated::Client as GeneratedClient;
+pub mod bin_update;
 pub mod form;
 pub mod notification;
+
+pub use answer::Answer;
+pub use client::{FromAnswer, LyraClient};
+pub use config::{server, LyraConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use error::{ApiError, LyraError};

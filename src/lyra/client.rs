@@ -1,0 +1,265 @@
+//! The hand-written client: Basic auth, envelope unwrapping and typed errors on top of the
+//! generated one.
+
+use base64::Engine as _;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+
+use super::answer::Answer;
+use super::error::{ApiError, LyraError};
+use super::types::{self, WebServiceResponse};
+use super::{GeneratedClient, LyraConfig};
+
+/// A client of the Lyra V4 REST API for one shop.
+///
+/// Every method posts one web service and returns its typed answer. A `status: ERROR`
+/// envelope becomes [`LyraError::Api`]; transport problems, timeouts and undecodable bodies
+/// are their own [`LyraError`] kinds. Nothing is retried automatically: creating a payment
+/// twice is worse than failing once.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), pasarela::lyra::LyraError> {
+/// use pasarela::lyra::{server, types, LyraClient, LyraConfig};
+/// let client = LyraClient::new(&LyraConfig::new("89289758", "testpassword_…", server::MICUENTAWEB))?;
+/// let echo = client.sdk_test(types::SdkTestRequest { value: "ping".into() }).await?;
+/// assert_eq!(echo.value.as_deref(), Some("ping"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct LyraClient {
+    inner: GeneratedClient,
+    shop_id: String,
+}
+
+impl LyraClient {
+    /// Builds the HTTP client: Basic auth `shop_id:password` on every request (marked
+    /// sensitive so it never appears in debug output), timeouts and user agent.
+    ///
+    /// # Errors
+    /// [`LyraError::Config`] when the base URL is unusable or a credential is empty.
+    pub fn new(config: &LyraConfig) -> Result<Self, LyraError> {
+        let base_url = crate::http::check_base_url(&config.base_url).map_err(LyraError::Config)?;
+        if config.shop_id.is_empty() || config.password.is_empty() {
+            return Err(LyraError::Config("the shop id and the password must not be empty".into()));
+        }
+        if config.shop_id.contains(':') {
+            return Err(LyraError::Config("the shop id must not contain ':'".into()));
+        }
+        let credentials = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", config.shop_id, config.password.expose()));
+        let mut auth = HeaderValue::from_str(&format!("Basic {credentials}"))
+            .map_err(|_| LyraError::Config("the credentials contain characters not allowed in a header".into()))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        let http = crate::http::client_builder(config.timeout, config.connect_timeout, &config.user_agent)
+            .default_headers(headers)
+            .build()
+            .map_err(|e| LyraError::Config(format!("HTTP client: {e}")))?;
+        Ok(LyraClient { inner: GeneratedClient::new_with_client(&base_url, http), shop_id: config.shop_id.clone() })
+    }
+
+    /// The shop id this client authenticates as.
+    pub fn shop_id(&self) -> &str {
+        &self.shop_id
+    }
+
+    /// The generated client, for callers who want the raw envelope of an operation.
+    pub fn generated(&self) -> &GeneratedClient {
+        &self.inner
+    }
+}
+
+/// An answer type a web service returns, extracted from [`Answer`].
+pub trait FromAnswer: Sized {
+    /// The `_type` this answer has on the wire (for error messages).
+    const TYPE: &'static str;
+    /// The typed answer, or the answer back when it has another `_type`.
+    ///
+    /// # Errors
+    /// Returns the answer unchanged when it is not of this type.
+    fn from_answer(answer: Answer) -> Result<Self, Answer>;
+}
+
+macro_rules! from_answer {
+    ($($ty:ty => $variant:ident $(boxed)?, $wire:literal;)*) => {$(
+        impl FromAnswer for $ty {
+            const TYPE: &'static str = $wire;
+            fn from_answer(answer: Answer) -> Result<Self, Answer> {
+                match answer {
+                    Answer::$variant(value) => Ok(value.into()),
+                    other => Err(other),
+                }
+            }
+        }
+    )*};
+}
+
+from_answer! {
+    types::PaymentForm => PaymentForm, "V4/Charge/PaymentForm";
+    types::OrderTransactions => OrderTransactions, "V4/OrderTransactions";
+    types::SubscriptionCreated => SubscriptionCreated, "V4/SubscriptionCreated";
+    types::ResponseCodeAnswer => ResponseCode, "V4/Common/ResponseCodeAnswer";
+    types::TypeString => String, "V4/Type/String";
+    Box<types::Payment> => Payment, "V4/Payment";
+    Box<types::Transaction> => Transaction, "V4/Transaction";
+    Box<types::PaymentOrder> => PaymentOrder, "V4/PaymentOrder";
+    Box<types::Token> => Token, "V4/Token";
+    Box<types::Subscription> => Subscription, "V4/Subscription";
+}
+
+impl FromAnswer for Answer {
+    const TYPE: &'static str = "any";
+    fn from_answer(answer: Answer) -> Result<Self, Answer> {
+        Ok(answer)
+    }
+}
+
+type GeneratedResult = Result<
+    progenitor_client::ResponseValue<WebServiceResponse>,
+    progenitor_client::Error<WebServiceResponse>,
+>;
+
+/// Turns the generated client's result into the typed answer or a [`LyraError`].
+async fn unwrap_envelope<T: FromAnswer>(web_service: &str, result: GeneratedResult) -> Result<T, LyraError> {
+    use progenitor_client::Error as E;
+    let ws = || web_service.to_owned();
+    let envelope = match result {
+        Ok(value) => value.into_inner(),
+        // HTTP 401 with an envelope (INT_905 on some platforms).
+        Err(E::ErrorResponse(value)) => value.into_inner(),
+        Err(E::InvalidRequest(message)) => return Err(LyraError::InvalidRequest { web_service: ws(), message }),
+        Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) => return Err(transport_error(web_service, &e)),
+        Err(E::InvalidResponsePayload(body, e)) => {
+            return Err(LyraError::UndecodableResponse { web_service: ws(), reason: e.to_string(), body: body.to_vec() })
+        }
+        Err(E::UnexpectedResponse(response)) => {
+            let status = response.status().as_u16();
+            let body = match response.bytes().await {
+                Ok(bytes) => String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned(),
+                Err(e) => format!("(body unreadable: {})", e.without_url()),
+            };
+            return Err(LyraError::HttpStatus { web_service: ws(), status, body });
+        }
+        Err(other) => return Err(LyraError::Transport { web_service: ws(), message: other.to_string() }),
+    };
+    let WebServiceResponse { status, answer, web_service: answered_ws, .. } = envelope;
+    let web_service = answered_ws.unwrap_or_else(ws);
+    if let Answer::Error(error) = answer {
+        return Err(LyraError::Api(api_error(web_service, error)));
+    }
+    if status == Some(types::ResponseStatus::Error) {
+        // An ERROR envelope whose answer is not a WebServiceError: still an error.
+        return Err(LyraError::UnexpectedAnswer { web_service, expected: "V4/WebService/WebServiceError", answer: Box::new(answer) });
+    }
+    T::from_answer(answer).map_err(|answer| LyraError::UnexpectedAnswer { web_service, expected: T::TYPE, answer: Box::new(answer) })
+}
+
+fn api_error(web_service: String, error: types::WebServiceError) -> ApiError {
+    ApiError {
+        web_service,
+        error_code: error.error_code,
+        error_message: error.error_message,
+        detailed_error_code: error.detailed_error_code,
+        detailed_error_message: error.detailed_error_message,
+    }
+}
+
+fn transport_error(web_service: &str, e: &reqwest::Error) -> LyraError {
+    let web_service = web_service.to_owned();
+    if e.is_timeout() {
+        LyraError::Timeout { web_service }
+    } else if e.is_connect() {
+        LyraError::Connect { web_service, message: error_chain(e) }
+    } else if e.is_builder() {
+        LyraError::InvalidRequest { web_service, message: error_chain(e) }
+    } else {
+        LyraError::Transport { web_service, message: error_chain(e) }
+    }
+}
+
+/// The reqwest error and its sources, without the URL.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+macro_rules! web_services {
+    ($(
+        $(#[$doc:meta])*
+        $method:ident($request:ty) -> $answer:ty = $generated:ident, $ws:literal;
+    )*) => {
+        impl LyraClient {$(
+            $(#[$doc])*
+            #[doc = ""]
+            #[doc = concat!("Posts `", $ws, "`.")]
+            #[doc = ""]
+            #[doc = "# Errors"]
+            #[doc = "[`LyraError::Api`] when the gateway answers `status: ERROR`; the other [`LyraError`] kinds for transport and decoding failures."]
+            pub async fn $method(&self, request: $request) -> Result<$answer, LyraError> {
+                let result = self.inner.$generated().body(request).send().await;
+                unwrap_envelope::<$answer>($ws, result).await
+            }
+        )*}
+    };
+}
+
+web_services! {
+    /// Echoes a value: checks connectivity and credentials (INT_905 when they are wrong).
+    sdk_test(types::SdkTestRequest) -> types::TypeString = sdk_test, "Charge/SDKTest";
+    /// Creates a formToken for the embedded form.
+    create_payment(types::CreatePaymentRequest) -> types::PaymentForm = create_payment, "Charge/CreatePayment";
+    /// Pays a registered token server to server (`formAction: SILENT`): the answer is the
+    /// payment result, `Answer::Payment` per the playground (`Answer::Transaction` per Izipay's
+    /// text), so both are returned as they come.
+    create_payment_silent(types::CreatePaymentRequest) -> Answer = create_payment, "Charge/CreatePayment";
+    /// Creates a formToken that registers a payment method.
+    create_token(types::CreateTokenRequest) -> types::PaymentForm = create_token, "Charge/CreateToken";
+    /// Creates a subscription on a registered token.
+    create_subscription(types::CreateSubscriptionRequest) -> types::SubscriptionCreated = create_subscription, "Charge/CreateSubscription";
+    /// Creates a payment order (a payment link sent by e-mail, SMS, WhatsApp or URL).
+    create_payment_order(types::CreatePaymentOrderRequest) -> Box<types::PaymentOrder> = create_payment_order, "Charge/CreatePaymentOrder";
+    /// Reads a payment order (PSP_1000 when it does not exist).
+    get_payment_order(types::PaymentOrderGetRequest) -> Box<types::PaymentOrder> = get_payment_order, "Charge/PaymentOrder/Get";
+    /// Updates a RUNNING payment order. The answer type is UNCONFIRMED, so it comes as an [`Answer`].
+    update_payment_order(types::PaymentOrderUpdateRequest) -> Answer = update_payment_order, "Charge/PaymentOrder/Update";
+    /// Lowers the amount of a formToken from the card BIN; answers a new formToken.
+    update_payment_amount(types::UpdatePaymentAmountRequest) -> types::PaymentForm = update_payment_amount, "Charge/UpdatePaymentAmount";
+    /// Reads a transaction (PSP_010 when it does not exist).
+    get_transaction(types::TransactionGetRequest) -> Box<types::Transaction> = get_transaction, "Transaction/Get";
+    /// Cancels a transaction not yet captured, or refunds a captured one (a new CREDIT transaction).
+    cancel_or_refund_transaction(types::TransactionCancelOrRefundRequest) -> Box<types::Transaction> = cancel_or_refund_transaction, "Transaction/CancelOrRefund";
+    /// Cancels a transaction that is not captured yet.
+    cancel_transaction(types::TransactionCommentRequest) -> Box<types::Transaction> = cancel_transaction, "Transaction/Cancel";
+    /// Refunds a captured transaction.
+    refund_transaction(types::TransactionRefundRequest) -> Box<types::Transaction> = refund_transaction, "Transaction/Refund";
+    /// Validates a transaction waiting for manual validation.
+    validate_transaction(types::TransactionCommentRequest) -> Box<types::Transaction> = validate_transaction, "Transaction/Validate";
+    /// Updates a transaction (lower amount, capture date, automatic validation).
+    update_transaction(types::TransactionUpdateRequest) -> Box<types::Transaction> = update_transaction, "Transaction/Update";
+    /// Captures transactions. The answer type is UNCONFIRMED, so it comes as an [`Answer`].
+    capture_transactions(types::TransactionCaptureRequest) -> Answer = capture_transactions, "Transaction/Capture";
+    /// Creates a new transaction from an existing one.
+    duplicate_transaction(types::TransactionDuplicateRequest) -> Box<types::Transaction> = duplicate_transaction, "Transaction/Duplicate";
+    /// Lists the transactions of an order (at most 30, else PSP_015).
+    get_order(types::OrderGetRequest) -> types::OrderTransactions = get_order, "Order/Get";
+    /// Reads a registered payment method.
+    get_token(types::TokenReference) -> Box<types::Token> = get_token, "Token/Get";
+    /// Cancels a card token.
+    cancel_token(types::TokenReference) -> types::ResponseCodeAnswer = cancel_token, "Token/Cancel";
+    /// Reactivates a cancelled token. The answer type is UNCONFIRMED, so it comes as an [`Answer`].
+    reactivate_token(types::TokenReference) -> Answer = reactivate_token, "Token/Reactivate";
+    /// Creates a formToken that updates a registered card. The answer type is UNCONFIRMED, so it comes as an [`Answer`].
+    update_token(types::TokenUpdateRequest) -> Answer = update_token, "Token/Update";
+    /// Reads a subscription.
+    get_subscription(types::SubscriptionReference) -> Box<types::Subscription> = get_subscription, "Subscription/Get";
+    /// Changes a subscription. The answer type is UNCONFIRMED, so it comes as an [`Answer`].
+    update_subscription(types::SubscriptionUpdateRequest) -> Answer = update_subscription, "Subscription/Update";
+    /// Cancels a subscription (`responseCode` 0 ok, 30 token not found, 32 subscription not found).
+    cancel_subscription(types::SubscriptionCancelRequest) -> types::ResponseCodeAnswer = cancel_subscription, "Subscription/Cancel";
+}
