@@ -4,6 +4,7 @@
 pub mod etpay;
 pub mod http;
 pub mod lyra;
+pub mod money;
 mod secret;
 #[cfg(feature = "validation")]
 pub mod spec;
