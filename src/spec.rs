@@ -1,1 +1,582 @@
 //! The embedded OpenAPI specs and validation of JSON documents against their schemas.
+//!
+//! Both gateways are described by hand-written OpenAPI 3.0.3 files in `openapi/`. They are
+//! embedded here so that the sandbox, the contract tests and the CLI validate against exactly
+//! the text the client was generated from.
+//!
+//! OpenAPI 3.0 schemas are *almost* JSON Schema Draft 4. [`to_json_schema`] is the one place
+//! where the difference is bridged; [`SpecValidator`] compiles a component once and validates
+//! many documents against it.
+//!
+//! ```
+//! use pasarela::spec::SpecValidator;
+//! let lyra = SpecValidator::lyra();
+//! let doc = serde_json::json!({"value": "hello"});
+//! assert!(lyra.validate("SdkTestRequest", &doc).is_ok());
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use jsonschema::{Draft, Registry, Validator};
+use serde_json::{json, Map, Value};
+
+/// The Lyra V4 spec (`openapi/lyra-v4.yaml`), as YAML text.
+pub const LYRA_V4_YAML: &str = include_str!("../openapi/lyra-v4.yaml");
+
+/// The ETpay spec (`openapi/etpay.yaml`), as YAML text.
+pub const ETPAY_YAML: &str = include_str!("../openapi/etpay.yaml");
+
+/// Keywords that only exist in OpenAPI (or are pure documentation) and are dropped.
+const OPENAPI_ONLY: &[&str] = &["discriminator", "example", "examples", "nullable"];
+
+/// Keywords whose value is a map from a name to a schema.
+const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "definitions"];
+
+/// Keywords whose value is a schema (or, for `additionalProperties`, possibly a boolean).
+const SCHEMA_VALUES: &[&str] = &["items", "additionalProperties", "not"];
+
+/// Keywords whose value is an array of schemas.
+const SCHEMA_ARRAYS: &[&str] = &["allOf", "anyOf", "oneOf"];
+
+/// Converts OpenAPI 3.0 schemas to JSON Schema Draft 4. This is the only such conversion in
+/// the crate.
+///
+/// Input is either a whole OpenAPI document (then the result is
+/// `{"components": {"schemas": {…converted…}}}`, so `#/components/schemas/X` references keep
+/// resolving inside it) or a single schema object (then the converted schema).
+///
+/// Rules, applied at every schema position (never to property *names*):
+/// - `nullable: true` with a `type` → `type: [T, "null"]`, and `null` is added to an `enum`;
+/// - `nullable: true` without a `type` (an `allOf`/`oneOf` wrapper) →
+///   `anyOf: [<the schema>, {"type": "null"}]`;
+/// - a `$ref` keeps only the `$ref` (OpenAPI 3.0 ignores its siblings, and so does the generator);
+/// - `discriminator`, `example`, `examples`, `nullable` and `x-*` extensions are dropped.
+pub fn to_json_schema(openapi: &Value) -> Value {
+    match openapi
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        Some(schemas) => {
+            let converted: Map<String, Value> = schemas
+                .iter()
+                .map(|(name, schema)| (name.clone(), convert_schema(schema)))
+                .collect();
+            json!({ "components": { "schemas": converted } })
+        }
+        None => convert_schema(openapi),
+    }
+}
+
+/// Returns a copy of a (converted) schema document in which every object schema that declares
+/// `properties` and says nothing about `additionalProperties` forbids undeclared properties.
+///
+/// Test-only strictness: the real spec stays open, because the gateways add fields without
+/// notice. Used by the contract tests to prove the spec declares every field a documented
+/// example shows.
+pub fn forbid_undeclared_properties(schema: &Value) -> Value {
+    map_schema(schema, &|node: &mut Map<String, Value>| {
+        if node.contains_key("properties") && !node.contains_key("additionalProperties") {
+            node.insert("additionalProperties".into(), Value::Bool(false));
+        }
+    })
+}
+
+fn convert_schema(schema: &Value) -> Value {
+    let Some(object) = schema.as_object() else {
+        return schema.clone();
+    };
+    if let Some(reference) = object.get("$ref") {
+        return json!({ "$ref": reference });
+    }
+    let mut out = Map::new();
+    for (key, value) in object {
+        if OPENAPI_ONLY.contains(&key.as_str()) || key.starts_with("x-") {
+            continue;
+        }
+        out.insert(key.clone(), convert_child(key, value, convert_schema));
+    }
+    if object.get("nullable") == Some(&Value::Bool(true)) {
+        return make_nullable(out);
+    }
+    Value::Object(out)
+}
+
+fn make_nullable(mut schema: Map<String, Value>) -> Value {
+    match schema.get("type").cloned() {
+        Some(Value::String(t)) => {
+            schema.insert("type".into(), json!([t, "null"]));
+            if let Some(Value::Array(values)) = schema.get_mut("enum") {
+                if !values.contains(&Value::Null) {
+                    values.push(Value::Null);
+                }
+            }
+            Value::Object(schema)
+        }
+        // Already a list of types (not OpenAPI 3.0, but harmless): add "null" once.
+        Some(Value::Array(mut types)) => {
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            schema.insert("type".into(), Value::Array(types));
+            Value::Object(schema)
+        }
+        _ => json!({ "anyOf": [Value::Object(schema), { "type": "null" }] }),
+    }
+}
+
+/// Rebuilds the value of keyword `key`, applying `f` to every schema it contains.
+fn convert_child(key: &str, value: &Value, f: fn(&Value) -> Value) -> Value {
+    match value {
+        Value::Object(map) if SCHEMA_MAPS.contains(&key) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), f(v))).collect())
+        }
+        Value::Object(_) if SCHEMA_VALUES.contains(&key) => f(value),
+        Value::Array(items) if SCHEMA_ARRAYS.contains(&key) || key == "items" => {
+            Value::Array(items.iter().map(f).collect())
+        }
+        _ => value.clone(),
+    }
+}
+
+/// Applies `visit` to every schema object in `schema` (children first), following the same
+/// schema positions as [`to_json_schema`]. A whole document is walked through
+/// `components.schemas`.
+fn map_schema(schema: &Value, visit: &dyn Fn(&mut Map<String, Value>)) -> Value {
+    if let Some(schemas) = schema
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        let mut out = schema.clone();
+        let mapped: Map<String, Value> = schemas
+            .iter()
+            .map(|(name, s)| (name.clone(), map_one_schema(s, visit)))
+            .collect();
+        out["components"]["schemas"] = Value::Object(mapped);
+        return out;
+    }
+    map_one_schema(schema, visit)
+}
+
+fn map_one_schema(schema: &Value, visit: &dyn Fn(&mut Map<String, Value>)) -> Value {
+    let Some(object) = schema.as_object() else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in object {
+        let child = match value {
+            Value::Object(map) if SCHEMA_MAPS.contains(&key.as_str()) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), map_one_schema(v, visit)))
+                    .collect(),
+            ),
+            Value::Object(_) if SCHEMA_VALUES.contains(&key.as_str()) => {
+                map_one_schema(value, visit)
+            }
+            Value::Array(items) if SCHEMA_ARRAYS.contains(&key.as_str()) || key == "items" => {
+                Value::Array(items.iter().map(|v| map_one_schema(v, visit)).collect())
+            }
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), child);
+    }
+    visit(&mut out);
+    Value::Object(out)
+}
+
+/// One reason a document does not match its schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaViolation {
+    /// JSON pointer into the validated document (`""` is the document itself), e.g.
+    /// `/answer/transactions/0/amount`.
+    pub instance_path: String,
+    /// Where in the schema the failing keyword is, e.g.
+    /// `/properties/answer/oneOf/1/$ref/properties/amount/type`.
+    pub schema_path: String,
+    /// Why it failed, e.g. `"990" is not of type "integer"`.
+    pub message: String,
+}
+
+impl fmt::Display for SchemaViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.instance_path.is_empty() {
+            "(document root)"
+        } else {
+            &self.instance_path
+        };
+        write!(
+            f,
+            "at {path}: {} [schema {}]",
+            self.message, self.schema_path
+        )
+    }
+}
+
+/// A spec could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// The YAML text is not a YAML document.
+    #[error("the spec is not valid YAML: {0}")]
+    Yaml(String),
+    /// The converted spec could not be registered as a schema resource.
+    #[error("the spec cannot be registered for validation: {0}")]
+    Registry(String),
+}
+
+/// Validates JSON documents against the components of one spec.
+///
+/// Built once from the spec's YAML text; each component is compiled the first time it is used
+/// and cached, so validating a request in the sandbox is one lookup plus the validation itself.
+/// `Send + Sync`: share one instance (see [`SpecValidator::lyra`] and [`SpecValidator::etpay`]).
+pub struct SpecValidator {
+    uri: String,
+    registry: Registry<'static>,
+    document: Value,
+    components: BTreeSet<String>,
+    compiled: RwLock<HashMap<String, Arc<Validator>>>,
+}
+
+impl fmt::Debug for SpecValidator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpecValidator")
+            .field("uri", &self.uri)
+            .field("components", &self.components.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpecValidator {
+    /// Loads a spec from its YAML text. `name` only identifies it in schema URIs
+    /// (`urn:pasarela:spec:<name>`).
+    pub fn from_yaml(name: &str, yaml: &str) -> Result<Self, SpecError> {
+        let openapi: Value =
+            serde_yaml::from_str(yaml).map_err(|e| SpecError::Yaml(e.to_string()))?;
+        Self::from_json_schema(name, to_json_schema(&openapi))
+    }
+
+    /// Like [`SpecValidator::from_yaml`], but every object schema with `properties` forbids
+    /// properties it does not declare (see [`forbid_undeclared_properties`]). For tests.
+    pub fn strict_from_yaml(name: &str, yaml: &str) -> Result<Self, SpecError> {
+        let openapi: Value =
+            serde_yaml::from_str(yaml).map_err(|e| SpecError::Yaml(e.to_string()))?;
+        let strict = forbid_undeclared_properties(&to_json_schema(&openapi));
+        Self::from_json_schema(&format!("{name}-strict"), strict)
+    }
+
+    /// Uses an already converted document (`{"components": {"schemas": …}}`, JSON Schema
+    /// Draft 4), e.g. the output of [`to_json_schema`] after a test-only edit.
+    pub fn from_json_schema(name: &str, document: Value) -> Result<Self, SpecError> {
+        let uri = format!("urn:pasarela:spec:{name}");
+        let components = document
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let registry = Registry::new()
+            .draft(Draft::Draft4)
+            .add(&uri, document.clone())
+            .and_then(|b| b.prepare())
+            .map_err(|e| SpecError::Registry(e.to_string()))?;
+        Ok(Self {
+            uri,
+            registry,
+            document,
+            components,
+            compiled: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The embedded Lyra V4 spec, loaded once per process.
+    ///
+    /// # Panics
+    /// If the embedded spec is not valid YAML (caught by the crate's own tests).
+    pub fn lyra() -> &'static SpecValidator {
+        static LYRA: OnceLock<SpecValidator> = OnceLock::new();
+        LYRA.get_or_init(|| {
+            Self::from_yaml("lyra-v4", LYRA_V4_YAML).expect("openapi/lyra-v4.yaml loads")
+        })
+    }
+
+    /// The embedded ETpay spec, loaded once per process.
+    ///
+    /// # Panics
+    /// If the embedded spec is not valid YAML (caught by the crate's own tests).
+    pub fn etpay() -> &'static SpecValidator {
+        static ETPAY: OnceLock<SpecValidator> = OnceLock::new();
+        ETPAY
+            .get_or_init(|| Self::from_yaml("etpay", ETPAY_YAML).expect("openapi/etpay.yaml loads"))
+    }
+
+    /// The names of the spec's components (`components.schemas`), sorted.
+    pub fn components(&self) -> impl Iterator<Item = &str> {
+        self.components.iter().map(String::as_str)
+    }
+
+    /// True if the spec has a component of that name.
+    pub fn has_component(&self, component: &str) -> bool {
+        self.components.contains(component)
+    }
+
+    /// The converted (JSON Schema Draft 4) document the validators are built from.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// Validates `doc` against `#/components/schemas/<component>`.
+    ///
+    /// On failure every violation names the JSON path in `doc` and the reason. Failures inside
+    /// a `oneOf` (the `_type`-discriminated answers) are reported for the branch whose `_type`
+    /// matched, not as a bare "not valid under any of the schemas". An unknown component is
+    /// reported as a single violation at the document root.
+    pub fn validate(&self, component: &str, doc: &Value) -> Result<(), Vec<SchemaViolation>> {
+        let validator = self.compiled(component)?;
+        if validator.is_valid(doc) {
+            return Ok(());
+        }
+        let evaluation = validator.evaluate(doc);
+        let all: Vec<SchemaViolation> = evaluation
+            .iter_errors()
+            .map(|e| SchemaViolation {
+                instance_path: e.instance_location.to_string(),
+                schema_path: e.schema_location.to_owned(),
+                message: e.error.to_string(),
+            })
+            .collect();
+        Err(focus_on_matching_branches(all))
+    }
+
+    fn compiled(&self, component: &str) -> Result<Arc<Validator>, Vec<SchemaViolation>> {
+        if let Some(v) = self
+            .compiled
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(component)
+        {
+            return Ok(Arc::clone(v));
+        }
+        if !self.components.contains(component) {
+            return Err(vec![SchemaViolation {
+                instance_path: String::new(),
+                schema_path: String::new(),
+                message: format!("the spec has no component named {component:?}"),
+            }]);
+        }
+        let root = json!({ "$ref": format!("{}#/components/schemas/{component}", self.uri) });
+        let validator = jsonschema::options()
+            .with_draft(Draft::Draft4)
+            .with_registry(&self.registry)
+            .offline()
+            .build(&root)
+            .map_err(|e| {
+                vec![SchemaViolation {
+                    instance_path: String::new(),
+                    schema_path: e.schema_path().to_string(),
+                    message: format!("component {component} does not compile: {e}"),
+                }]
+            })?;
+        let validator = Arc::new(validator);
+        self.compiled
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(component.to_owned(), Arc::clone(&validator));
+        Ok(validator)
+    }
+}
+
+/// Drops the noise of `oneOf` branches that were never meant to match. When an object's
+/// `_type` fails the `enum` of some component while another component also reported errors for
+/// the same object, that component is a different answer type: its errors for that object are
+/// irrelevant. Keeps everything if that would leave nothing.
+fn focus_on_matching_branches(all: Vec<SchemaViolation>) -> Vec<SchemaViolation> {
+    let under = |path: &str, object: &str| {
+        path == object
+            || path
+                .strip_prefix(object)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    // (object instance path, schema prefix of the wrong branch)
+    let mut wrong: Vec<(String, String)> = Vec::new();
+    for v in &all {
+        let Some(object) = v.instance_path.strip_suffix("/_type") else {
+            continue;
+        };
+        let Some((branch, _)) = v.schema_path.rsplit_once("/properties/_type/") else {
+            continue;
+        };
+        let branch = format!("{branch}/");
+        let other_branch_spoke = all
+            .iter()
+            .any(|o| under(&o.instance_path, object) && !o.schema_path.starts_with(&branch));
+        if other_branch_spoke {
+            wrong.push((object.to_owned(), branch));
+        }
+    }
+    if wrong.is_empty() {
+        return all;
+    }
+    let focused: Vec<SchemaViolation> = all
+        .iter()
+        .filter(|v| {
+            !wrong.iter().any(|(object, branch)| {
+                under(&v.instance_path, object) && v.schema_path.starts_with(branch.as_str())
+            })
+        })
+        .cloned()
+        .collect();
+    if focused.is_empty() {
+        all
+    } else {
+        focused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(schemas: Value) -> Value {
+        json!({ "openapi": "3.0.3", "components": { "schemas": schemas } })
+    }
+
+    #[test]
+    fn nullable_with_type_becomes_a_type_list_and_null_joins_the_enum() {
+        let s = to_json_schema(
+            &json!({"type": "string", "nullable": true, "enum": ["A"], "example": "A"}),
+        );
+        assert_eq!(s, json!({"type": ["string", "null"], "enum": ["A", null]}));
+    }
+
+    #[test]
+    fn nullable_without_type_becomes_any_of_null() {
+        let s = to_json_schema(
+            &json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/X"}]}),
+        );
+        assert_eq!(
+            s,
+            json!({"anyOf": [{"allOf": [{"$ref": "#/components/schemas/X"}]}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn openapi_only_keywords_are_dropped_but_property_names_are_kept() {
+        let s = to_json_schema(&json!({
+            "type": "object",
+            "discriminator": {"propertyName": "_type"},
+            "x-rust-type": "Foo",
+            "properties": {
+                "example": {"type": "string", "example": "e"},
+                "nullable": {"$ref": "#/components/schemas/Y", "description": "ignored sibling"}
+            }
+        }));
+        assert_eq!(
+            s,
+            json!({"type": "object", "properties": {
+                "example": {"type": "string"},
+                "nullable": {"$ref": "#/components/schemas/Y"}
+            }})
+        );
+    }
+
+    #[test]
+    fn refs_resolve_between_components_and_null_is_accepted_where_nullable() {
+        let yaml = serde_yaml::to_string(&spec(json!({
+            "Outer": {"type": "object", "required": ["inner"], "properties": {
+                "inner": {"$ref": "#/components/schemas/Inner"},
+                "note": {"type": "string", "nullable": true}
+            }},
+            "Inner": {"type": "object", "properties": {"n": {"type": "integer"}}}
+        })))
+        .unwrap();
+        let v = SpecValidator::from_yaml("t", &yaml).unwrap();
+        assert!(v
+            .validate("Outer", &json!({"inner": {"n": 1}, "note": null}))
+            .is_ok());
+        let errors = v
+            .validate("Outer", &json!({"inner": {"n": "1"}}))
+            .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].instance_path, "/inner/n");
+        assert!(errors[0].message.contains("integer"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn one_of_failures_name_the_nested_reason_of_the_matching_branch() {
+        let yaml = serde_yaml::to_string(&spec(json!({
+            "Envelope": {"type": "object", "properties": {"answer": {"oneOf": [
+                {"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}
+            ]}}},
+            "A": {"type": "object", "required": ["_type"], "properties": {
+                "_type": {"type": "string", "enum": ["A"]}, "amount": {"type": "integer"}}},
+            "B": {"type": "object", "required": ["_type"], "properties": {
+                "_type": {"type": "string", "enum": ["B"]}}}
+        })))
+        .unwrap();
+        let v = SpecValidator::from_yaml("t", &yaml).unwrap();
+        let errors = v
+            .validate(
+                "Envelope",
+                &json!({"answer": {"_type": "A", "amount": "990"}}),
+            )
+            .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].instance_path, "/answer/amount");
+        assert!(errors[0].to_string().contains("integer"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn strict_mode_rejects_undeclared_properties_only() {
+        let yaml = serde_yaml::to_string(&spec(json!({
+            "Closed": {"type": "object", "properties": {
+                "a": {"type": "string"},
+                "free": {"type": "object", "additionalProperties": {"type": "string"}}
+            }}
+        })))
+        .unwrap();
+        let lax = SpecValidator::from_yaml("t", &yaml).unwrap();
+        let strict = SpecValidator::strict_from_yaml("t", &yaml).unwrap();
+        let doc = json!({"a": "x", "b": 1, "free": {"anything": "goes"}});
+        assert!(lax.validate("Closed", &doc).is_ok());
+        let errors = strict.validate("Closed", &doc).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].message.contains("'b'") || errors[0].message.contains("\"b\""),
+            "{}",
+            errors[0]
+        );
+        assert!(strict
+            .validate("Closed", &json!({"a": "x", "free": {"k": "v"}}))
+            .is_ok());
+    }
+
+    #[test]
+    fn unknown_components_are_a_violation_not_a_panic() {
+        let errors = SpecValidator::lyra()
+            .validate("NoSuchThing", &json!({}))
+            .unwrap_err();
+        assert!(errors[0].message.contains("NoSuchThing"));
+    }
+
+    #[test]
+    fn validators_are_shared_across_threads_and_cached() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<SpecValidator>();
+        let v = SpecValidator::lyra();
+        let name = v
+            .components()
+            .next()
+            .expect("the spec has components")
+            .to_owned();
+        let _ = v.validate(&name, &json!({}));
+        let first = v.compiled(&name).unwrap();
+        let second = v.compiled(&name).unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+    }
+
+    #[test]
+    fn both_embedded_specs_load() {
+        assert!(SpecValidator::lyra().components().count() > 0);
+        assert!(SpecValidator::etpay().components().count() > 0);
+    }
+}
