@@ -1,1 +1,495 @@
-//! (in progress)
+//! Verifying the payment result: the browser return and the IPN (`kr-hash` over `kr-answer`).
+//!
+//! When a payment ends, Lyra sends the result **twice**, as the same kind of
+//! `application/x-www-form-urlencoded` POST (seed 002, lyra-v4 reference §7):
+//!
+//! | | sent by | to | signed with (`kr-hash-key`) |
+//! |---|---|---|---|
+//! | **IPN** (instant payment notification) | Lyra's servers | the notification URL of the Back Office (or `ipnTargetUrl`) | the shop **password** (`password`) |
+//! | **browser return** | the shopper's browser | `kr-post-url-success` / `kr-post-url-refused` | the **HMAC-SHA-256 key** (`sha256_hmac`) |
+//!
+//! Both carry `kr-hash`, `kr-hash-algorithm` (`sha256_hmac`), `kr-hash-key`, `kr-answer-type`
+//! (`V4/Payment`) and `kr-answer` (the JSON payment), sometimes with extra fields such as
+//! `kr-src`. [`verify`] takes the raw body exactly as received and both [`Keys`]; it picks the
+//! key the body names, checks the HMAC-SHA256 in constant time and only then decodes the answer.
+//! You never have to know which of the two a given POST is: [`VerifiedAnswer::signed_with`]
+//! tells you.
+//!
+//! ```
+//! use pasarela::lyra::notification::{self, Keys, SignedWith};
+//!
+//! let keys = Keys::new("testpassword_DEMO", "0123456789abcdeffedcba9876543210");
+//! // What Lyra would POST to your IPN URL (built here with the test signer).
+//! let body = notification::sign(
+//!     r#"{"shopId":"69876357","orderCycle":"CLOSED","orderStatus":"PAID","transactions":[],"_type":"V4/Payment"}"#,
+//!     SignedWith::Password,
+//!     &keys,
+//! );
+//!
+//! let verified = notification::verify(&body, &keys).expect("authentic");
+//! assert_eq!(verified.signed_with(), SignedWith::Password); // an IPN
+//! assert!(verified.is_paid() && verified.is_final());
+//!
+//! // One changed byte and nothing may be trusted.
+//! let tampered = String::from_utf8(body).unwrap().replace("PAID", "PAYD");
+//! assert!(notification::verify(tampered.as_bytes(), &keys).unwrap_err().is_signature_mismatch());
+//! ```
+//!
+//! # The IPN is the source of truth
+//!
+//! Update your orders from the **IPN**, not from the browser return:
+//!
+//! * the browser return only happens if the shopper's browser gets there (closed tab, lost
+//!   network, a refused payment without a refused URL… and it never happens for Back-Office
+//!   operations, refunds, deferred captures or expiries);
+//! * the IPN is sent server to server for every transaction creation and status change, and is
+//!   retried (and e-mailed to the merchant) when your endpoint fails;
+//! * Lyra waits for your IPN answer (up to 30 s) before it releases the browser return, so by
+//!   the time the shopper lands on your success page the IPN has normally been processed: the
+//!   page can simply show the order as stored.
+//!
+//! Use the browser return to choose what to *show*; check it with [`verify`] anyway (it is
+//! signed with the HMAC-SHA-256 key), since anyone can POST to your success URL.
+//!
+//! # Several IPNs per order: answer 200 fast, be idempotent
+//!
+//! One order can produce several IPNs: a payment first `WAITING_AUTHORISATION` then
+//! `AUTHORISED`, a retry after a refusal (a new transaction in the same order), a capture, a
+//! refund (a new `CREDIT` transaction), a Back-Office cancellation, a retried delivery of an IPN
+//! you already processed… So:
+//!
+//! 1. verify, store the raw answer ([`VerifiedAnswer::raw_answer`]), answer **HTTP 200**
+//!    quickly and do slow work (e-mails, fulfilment) afterwards; a slow or failing answer delays
+//!    the shopper and triggers retries;
+//! 2. be **idempotent** on the transaction `uuid` + `detailedStatus` pair
+//!    ([`VerifiedAnswer::idempotency_keys`]): the same pair seen twice is the same event;
+//! 3. decide with [`VerifiedAnswer::is_paid`] (`orderStatus == PAID`) and
+//!    [`VerifiedAnswer::is_final`] (`orderCycle == CLOSED`, nothing more will change); an
+//!    `OPEN` order may still move (manual validation, deferred authorisation, retries);
+//! 4. answer a body that fails [`verify`] with HTTP 400 and change nothing.
+//!
+//! `examples/axum_ipn.rs` is a complete endpoint doing exactly this.
+
+mod error;
+mod form_body;
+mod payment;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+pub use error::{Field, MalformedHash, NotificationError};
+pub use payment::TransactionKey;
+
+use crate::lyra::types::{Payment, Transaction};
+use crate::Secret;
+
+/// The largest body [`verify`] accepts: 1 MiB. A real result is a few kilobytes (a V4/Payment
+/// with one transaction is about 6 KB); anything much bigger is rejected before parsing.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The only `kr-hash-algorithm` Lyra uses.
+pub const HASH_ALGORITHM: &str = "sha256_hmac";
+
+/// The `kr-answer-type` of a payment result.
+pub const PAYMENT_ANSWER_TYPE: &str = "V4/Payment";
+
+/// The two secrets a result can be signed with. Give both once; [`verify`] picks the one the
+/// body names in `kr-hash-key`.
+///
+/// Use the TEST keys with a TEST shop and the PRODUCTION keys in production: a result signed
+/// with the other mode's keys is a [`NotificationError::SignatureMismatch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keys {
+    /// The shop password (2nd REST key, `testpassword_…`/`prodpassword_…`): signs the IPN.
+    pub password: Secret,
+    /// The HMAC-SHA-256 key (4th REST key): signs the browser return.
+    pub hmac_key: Secret,
+}
+
+impl Keys {
+    /// Both keys.
+    pub fn new(password: impl Into<Secret>, hmac_key: impl Into<Secret>) -> Self {
+        Keys {
+            password: password.into(),
+            hmac_key: hmac_key.into(),
+        }
+    }
+
+    /// The key of a given kind.
+    pub fn get(&self, kind: SignedWith) -> &Secret {
+        match kind {
+            SignedWith::Password => &self.password,
+            SignedWith::HmacKey => &self.hmac_key,
+        }
+    }
+}
+
+/// Which key signed a result, i.e. where it came from (`kr-hash-key`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignedWith {
+    /// `kr-hash-key=password`: an IPN, sent server to server.
+    Password,
+    /// `kr-hash-key=sha256_hmac`: a browser return (`kr-post-url-success`/`-refused`).
+    HmacKey,
+}
+
+impl SignedWith {
+    /// The `kr-hash-key` value on the wire.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            SignedWith::Password => "password",
+            SignedWith::HmacKey => "sha256_hmac",
+        }
+    }
+
+    /// Parses a `kr-hash-key` value (exact, case-sensitive match).
+    pub fn from_wire_name(value: &str) -> Option<SignedWith> {
+        match value {
+            "password" => Some(SignedWith::Password),
+            "sha256_hmac" => Some(SignedWith::HmacKey),
+            _ => None,
+        }
+    }
+
+    /// What such a result is: `"IPN"` or `"browser return"`.
+    pub fn source(self) -> &'static str {
+        match self {
+            SignedWith::Password => "IPN",
+            SignedWith::HmacKey => "browser return",
+        }
+    }
+}
+
+impl std::fmt::Display for SignedWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SignedWith::Password => "shop password",
+            SignedWith::HmacKey => "HMAC-SHA-256 key",
+        })
+    }
+}
+
+/// The decoded `kr-answer`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum KrAnswer {
+    /// `kr-answer-type` `V4/Payment`: the typed payment.
+    Payment(Box<Payment>),
+    /// Any other `kr-answer-type` (e.g. the legacy `V3.1/IPNRequest`), as JSON.
+    Other(serde_json::Value),
+}
+
+/// A result whose signature holds. Only [`verify`] creates one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifiedAnswer {
+    signed_with: SignedWith,
+    answer_type: String,
+    raw_answer: String,
+    answer: KrAnswer,
+    extra_fields: Vec<(String, String)>,
+}
+
+impl VerifiedAnswer {
+    /// Which key signed it: [`SignedWith::Password`] for an IPN,
+    /// [`SignedWith::HmacKey`] for a browser return.
+    pub fn signed_with(&self) -> SignedWith {
+        self.signed_with
+    }
+
+    /// `kr-answer-type` (`V4/Payment`).
+    pub fn answer_type(&self) -> &str {
+        &self.answer_type
+    }
+
+    /// `kr-answer` exactly as posted (URL-decoded, before the `\/` → `/` replacement used for
+    /// hashing). Store this string: it is what the gateway signed.
+    pub fn raw_answer(&self) -> &str {
+        &self.raw_answer
+    }
+
+    /// The decoded answer.
+    pub fn answer(&self) -> &KrAnswer {
+        &self.answer
+    }
+
+    /// The payment, when `kr-answer-type` is `V4/Payment`.
+    pub fn payment(&self) -> Option<&Payment> {
+        match &self.answer {
+            KrAnswer::Payment(payment) => Some(payment),
+            KrAnswer::Other(_) => None,
+        }
+    }
+
+    /// Form fields other than the five signature fields (e.g. `kr-src`), in posted order.
+    /// They are **not** covered by the signature.
+    pub fn extra_fields(&self) -> &[(String, String)] {
+        &self.extra_fields
+    }
+
+    /// The first extra field called `name`.
+    pub fn extra_field(&self, name: &str) -> Option<&str> {
+        self.extra_fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// `kr-src`, which official plugins read to tell the trigger of an IPN (`PAY`, `BO`,
+    /// `BATCH`, `RETRY`…; the value list is UNCONFIRMED for REST). Not signed.
+    pub fn src(&self) -> Option<&str> {
+        self.extra_field("kr-src")
+    }
+
+    /// True when the answer is a payment whose `orderStatus` is `PAID`: the order was accepted.
+    pub fn is_paid(&self) -> bool {
+        self.payment().is_some_and(Payment::is_paid)
+    }
+
+    /// True when the answer is a payment whose `orderCycle` is `CLOSED`: no further change
+    /// is expected for this order.
+    pub fn is_final(&self) -> bool {
+        self.payment().is_some_and(Payment::is_final)
+    }
+
+    /// One key per transaction (`uuid` + `detailedStatus`) to deduplicate IPNs with; empty
+    /// for non-payment answers.
+    pub fn idempotency_keys(&self) -> Vec<TransactionKey> {
+        self.payment()
+            .map(Payment::transaction_keys)
+            .unwrap_or_default()
+    }
+
+    /// Splits into the raw answer and the decoded one.
+    pub fn into_parts(self) -> (String, KrAnswer) {
+        (self.raw_answer, self.answer)
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The HMAC-SHA256 state for `answer` under `key`, with every `\/` read as `/` (some
+/// servers escape slashes in the posted JSON; the signature covers the unescaped text).
+/// The one function both [`verify`] and the signing helpers use.
+fn mac_of(answer: &str, key: &Secret) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(key.expose().as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(answer.replace("\\/", "/").as_bytes());
+    mac
+}
+
+/// The `kr-hash` Lyra computes for `answer` under `key`: lowercase hex HMAC-SHA256 of the
+/// answer with `\/` replaced by `/`.
+pub fn compute_hash(answer: &str, key: &Secret) -> String {
+    hex::encode(mac_of(answer, key).finalize().into_bytes())
+}
+
+/// Verifies a browser return or an IPN from its raw body, exactly as posted.
+///
+/// Checks, in order: size ([`MAX_BODY_BYTES`]), form decoding, presence and uniqueness of the
+/// five `kr-*` fields, `kr-hash-algorithm == sha256_hmac`, `kr-hash-key` (`password` or
+/// `sha256_hmac`, which selects the key in `keys`), the `kr-hash` format (64 lowercase hex
+/// digits), then the HMAC in constant time. Only then is `kr-answer` decoded. Never panics.
+pub fn verify(body: &[u8], keys: &Keys) -> Result<VerifiedAnswer, NotificationError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(NotificationError::BodyTooLarge {
+            len: body.len(),
+            max: MAX_BODY_BYTES,
+        });
+    }
+    if body.is_empty() {
+        return Err(NotificationError::EmptyBody);
+    }
+    let mut signed: [Option<String>; 5] = Default::default();
+    let mut extra_fields = Vec::new();
+    for (name, value) in form_body::parse(body)? {
+        match Field::from_name(&name) {
+            Some(field) => {
+                let slot = &mut signed[field.index()];
+                if slot.is_some() {
+                    return Err(NotificationError::DuplicateField(field));
+                }
+                *slot = Some(value);
+            }
+            None => extra_fields.push((name, value)),
+        }
+    }
+    let [hash, algorithm, key_kind, answer_type, raw_answer] = signed;
+    let hash = hash.ok_or(NotificationError::MissingField(Field::Hash))?;
+    let algorithm = algorithm.ok_or(NotificationError::MissingField(Field::HashAlgorithm))?;
+    let key_kind = key_kind.ok_or(NotificationError::MissingField(Field::HashKey))?;
+    let answer_type = answer_type.ok_or(NotificationError::MissingField(Field::AnswerType))?;
+    let raw_answer = raw_answer.ok_or(NotificationError::MissingField(Field::Answer))?;
+
+    if algorithm != HASH_ALGORITHM {
+        return Err(NotificationError::UnsupportedAlgorithm(shorten(&algorithm)));
+    }
+    let signed_with = SignedWith::from_wire_name(&key_kind)
+        .ok_or_else(|| NotificationError::UnknownKeyKind(shorten(&key_kind)))?;
+    let key = keys.get(signed_with);
+    if key.is_empty() {
+        return Err(NotificationError::KeyNotConfigured(signed_with));
+    }
+    let expected = parse_hash(&hash)?;
+    // `verify_slice` compares in constant time.
+    mac_of(&raw_answer, key)
+        .verify_slice(&expected)
+        .map_err(|_| NotificationError::SignatureMismatch(signed_with))?;
+
+    let answer = match decode_answer(&answer_type, &raw_answer) {
+        Ok(answer) => answer,
+        Err(error) => {
+            return Err(NotificationError::UndecodableAnswer {
+                signed_with,
+                answer_type,
+                raw_answer,
+                error,
+            })
+        }
+    };
+    Ok(VerifiedAnswer {
+        signed_with,
+        answer_type,
+        raw_answer,
+        answer,
+        extra_fields,
+    })
+}
+
+/// Checks the `kr-hash` format and decodes it to 32 bytes.
+fn parse_hash(hash: &str) -> Result<Vec<u8>, NotificationError> {
+    let malformed = |reason| Err(NotificationError::MalformedHash(reason));
+    if !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return malformed(MalformedHash::NotHex);
+    }
+    if hash.bytes().any(|b| b.is_ascii_uppercase()) {
+        return malformed(MalformedHash::Uppercase);
+    }
+    if hash.len() != 64 {
+        return malformed(MalformedHash::WrongLength { len: hash.len() });
+    }
+    hex::decode(hash).or(malformed(MalformedHash::NotHex))
+}
+
+fn decode_answer(answer_type: &str, raw: &str) -> Result<KrAnswer, String> {
+    let deserializer = &mut serde_json::Deserializer::from_str(raw);
+    if answer_type == PAYMENT_ANSWER_TYPE {
+        let payment: Payment = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            format!("at {path}: {}", e.into_inner())
+        })?;
+        Ok(KrAnswer::Payment(Box::new(payment)))
+    } else {
+        serde_json::from_str(raw)
+            .map(KrAnswer::Other)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Keeps attacker-controlled strings short in errors.
+fn shorten(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        let mut short: String = value.chars().take(MAX).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// Builds a correctly signed body, as Lyra would POST it, for a `V4/Payment` answer given as
+/// JSON text: an IPN with [`SignedWith::Password`], a browser return with
+/// [`SignedWith::HmacKey`]. For tests, the sandbox and local development.
+///
+/// The hash is computed with the same function [`verify`] uses.
+pub fn sign(answer_json: &str, kind: SignedWith, keys: &Keys) -> Vec<u8> {
+    sign_with_type(PAYMENT_ANSWER_TYPE, answer_json, kind, keys)
+}
+
+/// [`sign`] for another `kr-answer-type`.
+pub fn sign_with_type(
+    answer_type: &str,
+    answer_json: &str,
+    kind: SignedWith,
+    keys: &Keys,
+) -> Vec<u8> {
+    let hash = compute_hash(answer_json, keys.get(kind));
+    form_body::encode([
+        (Field::Hash.name(), hash.as_str()),
+        (Field::HashAlgorithm.name(), HASH_ALGORITHM),
+        (Field::HashKey.name(), kind.wire_name()),
+        (Field::AnswerType.name(), answer_type),
+        (Field::Answer.name(), answer_json),
+    ])
+}
+
+/// [`sign`] for a typed payment (serialised with `serde_json`).
+pub fn sign_payment(payment: &Payment, kind: SignedWith, keys: &Keys) -> Vec<u8> {
+    let json = serde_json::to_string(payment).expect("a generated type always serialises to JSON");
+    sign(&json, kind, keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keys {
+        Keys::new("pw", "hk")
+    }
+
+    #[test]
+    fn hash_format_checks_are_ordered() {
+        assert_eq!(
+            parse_hash("zz"),
+            Err(NotificationError::MalformedHash(MalformedHash::NotHex))
+        );
+        assert_eq!(
+            parse_hash("AB"),
+            Err(NotificationError::MalformedHash(MalformedHash::Uppercase))
+        );
+        assert_eq!(
+            parse_hash("abc"),
+            Err(NotificationError::MalformedHash(
+                MalformedHash::WrongLength { len: 3 }
+            ))
+        );
+        assert_eq!(parse_hash(&"0".repeat(64)).unwrap(), vec![0; 32]);
+    }
+
+    #[test]
+    fn empty_key_is_refused_not_used() {
+        let body = sign("{}", SignedWith::HmacKey, &Keys::new("pw", ""));
+        assert_eq!(
+            verify(&body, &Keys::new("pw", "")).unwrap_err(),
+            NotificationError::KeyNotConfigured(SignedWith::HmacKey)
+        );
+    }
+
+    #[test]
+    fn long_attacker_strings_are_shortened_in_errors() {
+        let body = format!(
+            "kr-hash=00&kr-hash-algorithm={}&kr-hash-key=password&kr-answer-type=x&kr-answer=x",
+            "a".repeat(500)
+        );
+        match verify(body.as_bytes(), &keys()).unwrap_err() {
+            NotificationError::UnsupportedAlgorithm(value) => assert_eq!(value.chars().count(), 41),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_answer_types_are_kept_as_json() {
+        let body = sign_with_type(
+            "V3.1/IPNRequest",
+            r#"{"a":1}"#,
+            SignedWith::Password,
+            &keys(),
+        );
+        let verified = verify(&body, &keys()).unwrap();
+        assert_eq!(
+            verified.answer(),
+            &KrAnswer::Other(serde_json::json!({"a": 1}))
+        );
+        assert!(!verified.is_paid());
+    }
+}
