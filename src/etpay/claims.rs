@@ -124,7 +124,9 @@ pub struct PaymentClaims {
 impl PaymentClaims {
     /// True only when `payment_status` is `true` or `"success"`; a missing status is not paid.
     pub fn is_paid(&self) -> bool {
-        self.payment_status.as_ref().is_some_and(PaymentStatus::is_paid)
+        self.payment_status
+            .as_ref()
+            .is_some_and(PaymentStatus::is_paid)
     }
 
     /// Compares the claims with the merchant's own order and lists every field that differs
@@ -140,7 +142,11 @@ impl PaymentClaims {
     ///     Err(vec![OrderMismatch::Amount { expected: 2000, found: Some(1000) }])
     /// );
     /// ```
-    pub fn cross_check(&self, merchant_order_id: &str, amount: i64) -> Result<(), Vec<OrderMismatch>> {
+    pub fn cross_check(
+        &self,
+        merchant_order_id: &str,
+        amount: i64,
+    ) -> Result<(), Vec<OrderMismatch>> {
         let mut differences = Vec::new();
         if self.merchant_order_id.as_deref() != Some(merchant_order_id) {
             differences.push(OrderMismatch::OrderId {
@@ -185,16 +191,28 @@ pub enum OrderMismatch {
 impl fmt::Display for OrderMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OrderMismatch::OrderId { expected, found: Some(found) } => {
+            OrderMismatch::OrderId {
+                expected,
+                found: Some(found),
+            } => {
                 write!(f, "merchant_order_id is {found:?}, expected {expected:?}")
             }
-            OrderMismatch::OrderId { expected, found: None } => {
+            OrderMismatch::OrderId {
+                expected,
+                found: None,
+            } => {
                 write!(f, "merchant_order_id is missing, expected {expected:?}")
             }
-            OrderMismatch::Amount { expected, found: Some(found) } => {
+            OrderMismatch::Amount {
+                expected,
+                found: Some(found),
+            } => {
                 write!(f, "merchant_amount is {found}, expected {expected}")
             }
-            OrderMismatch::Amount { expected, found: None } => {
+            OrderMismatch::Amount {
+                expected,
+                found: None,
+            } => {
                 write!(f, "merchant_amount is missing, expected {expected}")
             }
         }
@@ -229,10 +247,8 @@ fn amount_lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i
     match Option::<Amount>::deserialize(deserializer)? {
         None => Ok(None),
         Some(Amount::Int(n)) => Ok(Some(n)),
-        Some(Amount::Text(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("merchant_amount {s:?} is not an integer"))),
+        Some(Amount::Text(s)) => s.trim().parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("merchant_amount {s:?} is not an integer"))
+        }),
     }
 }

@@ -2,7 +2,9 @@
 
 use progenitor_client::Error as GenError;
 
-use super::{EtpayConfig, EtpayError, GeneratedClient, PaymentClaims, PaymentQuery, Session, SessionRequest};
+use super::{
+    EtpayConfig, EtpayError, GeneratedClient, PaymentClaims, PaymentQuery, Session, SessionRequest,
+};
 
 /// ETpay's server-to-server API for one merchant.
 ///
@@ -63,12 +65,7 @@ impl EtpayClient {
     /// [`EtpayClient::check_payment_status`] or use a new order id before retrying.
     pub async fn initialize(&self, request: &SessionRequest) -> Result<Session, EtpayError> {
         let body = request.to_body(&self.config)?;
-        let answer = self
-            .generated
-            .session_initialize()
-            .body(body)
-            .send()
-            .await;
+        let answer = self.generated.session_initialize().body(body).send().await;
         match answer {
             Ok(value) => Ok(Session::from_response(value.into_inner(), &self.config)),
             Err(e) => Err(map_error(e).await),
@@ -76,7 +73,10 @@ impl EtpayClient {
     }
 
     /// `POST /merchant/check_payment_status`: the payment attempts matching `query`.
-    pub async fn check_payment_status(&self, query: &PaymentQuery) -> Result<Vec<PaymentClaims>, EtpayError> {
+    pub async fn check_payment_status(
+        &self,
+        query: &PaymentQuery,
+    ) -> Result<Vec<PaymentClaims>, EtpayError> {
         let body = query.to_body(&self.config)?;
         let answer = self
             .generated
@@ -125,7 +125,9 @@ fn transport(e: reqwest::Error, body_phase: bool) -> EtpayError {
     // A connect failure means nothing was sent; anything later may have been processed.
     let may_have_reached_etpay = body_phase || !(e.is_connect() || e.is_builder());
     if e.is_timeout() {
-        EtpayError::Timeout { may_have_reached_etpay }
+        EtpayError::Timeout {
+            may_have_reached_etpay,
+        }
     } else {
         EtpayError::Transport {
             may_have_reached_etpay,

@@ -192,7 +192,8 @@ pub(crate) fn funnel_url(pmt_url: &Url, session_token: &str) -> String {
 }
 
 fn parse_base(name: &str, value: &str) -> Result<Url, EtpayError> {
-    let url = Url::parse(value.trim()).map_err(|e| config_error(&format!("{name} is not a URL: {e}")))?;
+    let url =
+        Url::parse(value.trim()).map_err(|e| config_error(&format!("{name} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
         return Err(config_error(&format!("{name} must be an http(s) URL")));
     }
@@ -200,5 +201,7 @@ fn parse_base(name: &str, value: &str) -> Result<Url, EtpayError> {
 }
 
 fn config_error(reason: &str) -> EtpayError {
-    EtpayError::Config { reason: reason.to_owned() }
+    EtpayError::Config {
+        reason: reason.to_owned(),
+    }
 }

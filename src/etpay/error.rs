@@ -108,8 +108,13 @@ impl EtpayError {
     /// errors; false for configuration, request-building and JWT errors.
     pub fn may_have_reached_etpay(&self) -> bool {
         match self {
-            EtpayError::Transport { may_have_reached_etpay, .. }
-            | EtpayError::Timeout { may_have_reached_etpay } => *may_have_reached_etpay,
+            EtpayError::Transport {
+                may_have_reached_etpay,
+                ..
+            }
+            | EtpayError::Timeout {
+                may_have_reached_etpay,
+            } => *may_have_reached_etpay,
             EtpayError::Status { .. } | EtpayError::Decode { .. } => true,
             _ => false,
         }

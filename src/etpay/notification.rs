@@ -56,7 +56,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_unix(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
     }
 }
 
@@ -94,25 +96,42 @@ impl<C: Clock> Verifier<C> {
 
     /// Uses another clock for the age check.
     pub fn with_clock<D: Clock>(self, clock: D) -> Verifier<D> {
-        Verifier { max_age: self.max_age, clock }
+        Verifier {
+            max_age: self.max_age,
+            clock,
+        }
     }
 
     /// Verifies a payment-result JWT with the session's `signature_token`.
     ///
     /// Refuses the system-error variant (use [`Verifier::verify_notification`] to accept both).
-    pub fn verify_payment(&self, jwt: &str, signature_token: &Secret) -> Result<VerifiedPayment, EtpayError> {
+    pub fn verify_payment(
+        &self,
+        jwt: &str,
+        signature_token: &Secret,
+    ) -> Result<VerifiedPayment, EtpayError> {
         let verified = verify_hs256(jwt, signature_token.expose())?;
         if is_system_error(&verified.claims_json) {
-            return Err(invalid_claims("this is a system-error JWT, not a payment result"));
+            return Err(invalid_claims(
+                "this is a system-error JWT, not a payment result",
+            ));
         }
         let claims: PaymentClaims = parse_claims(&verified.claims_json)?;
         self.check_iat(claims.iat)?;
-        Ok(VerifiedPayment { claims, jwt: verified.jwt, claims_json: verified.claims_json })
+        Ok(VerifiedPayment {
+            claims,
+            jwt: verified.jwt,
+            claims_json: verified.claims_json,
+        })
     }
 
     /// Verifies the system-error JWT, signed with the session token itself. The claims must say
     /// `system_error: true` and name the same session token.
-    pub fn verify_system_error(&self, jwt: &str, session_token: &str) -> Result<VerifiedSystemError, EtpayError> {
+    pub fn verify_system_error(
+        &self,
+        jwt: &str,
+        session_token: &str,
+    ) -> Result<VerifiedSystemError, EtpayError> {
         let verified = verify_hs256(jwt, session_token)?;
         self.system_error(verified, session_token)
     }
@@ -127,9 +146,9 @@ impl<C: Clock> Verifier<C> {
         session_token: &str,
     ) -> Result<Notification, EtpayError> {
         match verify_hs256(jwt, signature_token.expose()) {
-            Ok(verified) if is_system_error(&verified.claims_json) => {
-                self.system_error(verified, session_token).map(Notification::SystemError)
-            }
+            Ok(verified) if is_system_error(&verified.claims_json) => self
+                .system_error(verified, session_token)
+                .map(Notification::SystemError),
             Ok(verified) => {
                 let claims: PaymentClaims = parse_claims(&verified.claims_json)?;
                 self.check_iat(claims.iat)?;
@@ -140,7 +159,9 @@ impl<C: Clock> Verifier<C> {
                 }))
             }
             Err(EtpayError::BadSignature) => match verify_hs256(jwt, session_token) {
-                Ok(verified) => self.system_error(verified, session_token).map(Notification::SystemError),
+                Ok(verified) => self
+                    .system_error(verified, session_token)
+                    .map(Notification::SystemError),
                 // Report the failure against the real key, not the fallback.
                 Err(EtpayError::BadSignature) => Err(EtpayError::BadSignature),
                 Err(other) => Err(other),
@@ -149,28 +170,47 @@ impl<C: Clock> Verifier<C> {
         }
     }
 
-    fn system_error(&self, verified: RawVerified, session_token: &str) -> Result<VerifiedSystemError, EtpayError> {
+    fn system_error(
+        &self,
+        verified: RawVerified,
+        session_token: &str,
+    ) -> Result<VerifiedSystemError, EtpayError> {
         let claims: SystemErrorClaims = parse_claims(&verified.claims_json)?;
         if !claims.system_error {
-            return Err(invalid_claims("signed with the session token but system_error is not true"));
+            return Err(invalid_claims(
+                "signed with the session token but system_error is not true",
+            ));
         }
         if claims.session_token != session_token {
-            return Err(invalid_claims("the session_token claim is not the expected session"));
+            return Err(invalid_claims(
+                "the session_token claim is not the expected session",
+            ));
         }
         self.check_iat(claims.iat)?;
-        Ok(VerifiedSystemError { claims, jwt: verified.jwt, claims_json: verified.claims_json })
+        Ok(VerifiedSystemError {
+            claims,
+            jwt: verified.jwt,
+            claims_json: verified.claims_json,
+        })
     }
 
     fn check_iat(&self, iat: Option<u64>) -> Result<(), EtpayError> {
         let iat = iat.ok_or_else(|| invalid_claims("the iat claim is missing"))?;
-        let Some(max_age) = self.max_age else { return Ok(()) };
+        let Some(max_age) = self.max_age else {
+            return Ok(());
+        };
         let now = self.clock.now_unix();
         if iat > now.saturating_add(FUTURE_SKEW.as_secs()) {
-            return Err(EtpayError::IssuedInFuture { ahead_secs: iat - now });
+            return Err(EtpayError::IssuedInFuture {
+                ahead_secs: iat - now,
+            });
         }
         let age_secs = now.saturating_sub(iat);
         if age_secs > max_age.as_secs() {
-            return Err(EtpayError::TooOld { age_secs, max_age_secs: max_age.as_secs() });
+            return Err(EtpayError::TooOld {
+                age_secs,
+                max_age_secs: max_age.as_secs(),
+            });
         }
         Ok(())
     }
@@ -268,7 +308,8 @@ pub fn peek_session_token_unverified(jwt: &str) -> Result<String, EtpayError> {
         .nth(1)
         .ok_or_else(|| malformed("not a JWT (expected three dot-separated parts)"))?;
     let json = decode_part(payload, "payload")?;
-    let peek: Peek = serde_json::from_slice(&json).map_err(|e| malformed(&format!("payload is not a JSON object: {e}")))?;
+    let peek: Peek = serde_json::from_slice(&json)
+        .map_err(|e| malformed(&format!("payload is not a JSON object: {e}")))?;
     peek.session_token
         .ok_or_else(|| malformed("the payload has no session_token claim"))
 }
@@ -280,8 +321,11 @@ pub fn jwt_from_body(body: &[u8]) -> Result<String, EtpayError> {
         .map_err(|_| malformed("the notification body is not UTF-8"))?
         .trim();
     if text.starts_with('{') {
-        let parsed: types::NotificationBody = serde_json::from_str(text)
-            .map_err(|e| malformed(&format!("the JSON body is not {{\"payment\": \"<jwt>\"}}: {e}")))?;
+        let parsed: types::NotificationBody = serde_json::from_str(text).map_err(|e| {
+            malformed(&format!(
+                "the JSON body is not {{\"payment\": \"<jwt>\"}}: {e}"
+            ))
+        })?;
         return non_empty(parsed.payment, "payment");
     }
     let payment = form_urlencoded::parse(text.as_bytes())
@@ -299,7 +343,8 @@ pub fn jwt_from_redirect(url_or_query: &str) -> Result<String, EtpayError> {
         Ok(url) => url.query().unwrap_or("").to_owned(),
         Err(_) => text.trim_start_matches('?').to_owned(),
     };
-    if let Some((_, value)) = form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "jwt") {
+    if let Some((_, value)) = form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "jwt")
+    {
         return non_empty(value.into_owned(), "jwt");
     }
     // Why: without `concat`, ETpay may append `?jwt=` to a URL that already had a query.
@@ -324,7 +369,9 @@ pub fn jwt_from_input(input: &[u8]) -> Result<String, EtpayError> {
     } else if text.split('.').count() == 3 && !text.contains(char::is_whitespace) {
         Ok(text.to_owned())
     } else {
-        Err(malformed("expected a notification body, a redirect URL with jwt=, or a JWT"))
+        Err(malformed(
+            "expected a notification body, a redirect URL with jwt=, or a JWT",
+        ))
     }
 }
 
@@ -351,11 +398,23 @@ struct RawVerified {
 fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, EtpayError> {
     let jwt = jwt.trim();
     if key.is_empty() {
-        return Err(EtpayError::Config { reason: "the verification key is empty".into() });
+        return Err(EtpayError::Config {
+            reason: "the verification key is empty".into(),
+        });
     }
     let header = jsonwebtoken::decode_header(jwt).map_err(|e| header_error(jwt, e))?;
+    // Shape check first so that garbage is reported as malformed rather than as a bad
+    // signature (jsonwebtoken checks the MAC before decoding the payload).
+    let parts: Vec<&str> = jwt.split('.').collect();
+    if parts.len() != 3 {
+        return Err(malformed("not a JWT (expected three dot-separated parts)"));
+    }
+    decode_part(parts[1], "payload")?;
+    decode_part(parts[2], "signature")?;
     if header.alg != ALGORITHM {
-        return Err(EtpayError::WrongAlgorithm { alg: format!("{:?}", header.alg) });
+        return Err(EtpayError::WrongAlgorithm {
+            alg: format!("{:?}", header.alg),
+        });
     }
     let mut validation = Validation::new(ALGORITHM);
     // ETpay's JWTs have `iat` only: no exp/nbf/aud/iss. Disable those checks explicitly; the
@@ -366,18 +425,24 @@ fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, EtpayError> {
     validation.validate_aud = false;
     validation.leeway = 0;
     let decoding_key = DecodingKey::from_secret(key_bytes(key));
-    jsonwebtoken::decode::<serde::de::IgnoredAny>(jwt, &decoding_key, &validation).map_err(jwt_error)?;
+    jsonwebtoken::decode::<serde::de::IgnoredAny>(jwt, &decoding_key, &validation)
+        .map_err(jwt_error)?;
     let payload = jwt.split('.').nth(1).unwrap_or_default();
     let claims_json = String::from_utf8(decode_part(payload, "payload")?)
         .map_err(|_| malformed("the payload is not UTF-8"))?;
-    Ok(RawVerified { jwt: jwt.to_owned(), claims_json })
+    Ok(RawVerified {
+        jwt: jwt.to_owned(),
+        claims_json,
+    })
 }
 
 fn jwt_error(e: jsonwebtoken::errors::Error) -> EtpayError {
     use jsonwebtoken::errors::ErrorKind;
     match e.kind() {
         ErrorKind::InvalidSignature => EtpayError::BadSignature,
-        ErrorKind::InvalidAlgorithm => EtpayError::WrongAlgorithm { alg: "not HS256".into() },
+        ErrorKind::InvalidAlgorithm => EtpayError::WrongAlgorithm {
+            alg: "not HS256".into(),
+        },
         ErrorKind::InvalidToken => malformed("not a JWT (expected three dot-separated parts)"),
         ErrorKind::Base64(_) => malformed("a part of the JWT is not base64url"),
         ErrorKind::Json(_) | ErrorKind::Utf8(_) => malformed("a part of the JWT is not JSON"),
@@ -393,7 +458,12 @@ fn header_error(jwt: &str, e: jsonwebtoken::errors::Error) -> EtpayError {
         .next()
         .and_then(|part| decode_part(part, "header").ok())
         .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
-        .and_then(|header| header.get("alg").and_then(|a| a.as_str()).map(str::to_owned));
+        .and_then(|header| {
+            header
+                .get("alg")
+                .and_then(|a| a.as_str())
+                .map(str::to_owned)
+        });
     match alg {
         Some(alg) if alg != "HS256" => EtpayError::WrongAlgorithm { alg },
         _ => jwt_error(e),
@@ -412,7 +482,8 @@ fn is_system_error(claims_json: &str) -> bool {
         #[serde(default)]
         system_error: serde_json::Value,
     }
-    serde_json::from_str::<Flag>(claims_json).is_ok_and(|f| f.system_error == serde_json::Value::Bool(true))
+    serde_json::from_str::<Flag>(claims_json)
+        .is_ok_and(|f| f.system_error == serde_json::Value::Bool(true))
 }
 
 fn parse_claims<T: serde::de::DeserializeOwned>(claims_json: &str) -> Result<T, EtpayError> {
@@ -430,9 +501,13 @@ fn non_empty(value: String, field: &str) -> Result<String, EtpayError> {
 }
 
 fn malformed(reason: &str) -> EtpayError {
-    EtpayError::Malformed { reason: reason.to_owned() }
+    EtpayError::Malformed {
+        reason: reason.to_owned(),
+    }
 }
 
 fn invalid_claims(reason: &str) -> EtpayError {
-    EtpayError::InvalidClaims { reason: reason.to_owned() }
+    EtpayError::InvalidClaims {
+        reason: reason.to_owned(),
+    }
 }

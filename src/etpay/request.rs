@@ -56,7 +56,10 @@ impl SessionRequest {
 
     /// The generated wire body, credentials included. Fails (nothing sent) when a field breaks
     /// the spec's limits, e.g. an order id longer than 64 characters.
-    pub fn to_body(&self, config: &EtpayConfig) -> Result<types::SessionInitializeRequest, EtpayError> {
+    pub fn to_body(
+        &self,
+        config: &EtpayConfig,
+    ) -> Result<types::SessionInitializeRequest, EtpayError> {
         let customer_phone = match &self.customer_phone {
             Some(phone) => Some(types::CustomerPhone::try_from(phone.as_str()).map_err(invalid)?),
             None => None,
@@ -96,7 +99,10 @@ pub enum PaymentQuery {
 impl PaymentQuery {
     /// The generated wire body, with the API token from `config`. ETpay's SDK sends no
     /// `merchant_code`, so neither does this.
-    pub fn to_body(&self, config: &EtpayConfig) -> Result<types::CheckPaymentStatusRequest, EtpayError> {
+    pub fn to_body(
+        &self,
+        config: &EtpayConfig,
+    ) -> Result<types::CheckPaymentStatusRequest, EtpayError> {
         let mut body = types::CheckPaymentStatusRequest {
             merchant_api_token: MerchantApiToken::from(config.merchant_api_token()),
             merchant_code: None,
@@ -120,7 +126,9 @@ fn order_id(id: &str) -> Result<types::MerchantOrderId, EtpayError> {
 }
 
 fn invalid(e: impl fmt::Display) -> EtpayError {
-    EtpayError::InvalidRequest { reason: e.to_string() }
+    EtpayError::InvalidRequest {
+        reason: e.to_string(),
+    }
 }
 
 /// A created payment session. Store [`Session::token`] and [`Session::signature_token`] with the
