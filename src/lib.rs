@@ -1,10 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![recursion_limit = "256"]
 
 pub mod etpay;
 pub mod http;
 pub mod lyra;
 pub mod money;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod secret;
 #[cfg(feature = "validation")]
 pub mod spec;
