@@ -1,4 +1,5 @@
-//! The HTTP client setup shared by both gateways: timeouts, user agent and TLS.
+//! The HTTP client setup shared by both gateways: timeouts, user agent and TLS (rustls with
+//! the `ring` provider and the Mozilla roots of `webpki-roots`).
 
 use std::time::Duration;
 
@@ -16,8 +17,27 @@ pub(crate) fn client_builder(timeout: Duration, connect_timeout: Duration, user_
     with_tls(builder)
 }
 
+/// Makes rustls' `ring` provider the process-wide default, once.
+///
+/// pasarela enables reqwest's `rustls-no-provider` feature (to avoid building aws-lc), and
+/// Cargo unifies features: in a binary that uses pasarela, a plain `reqwest::Client::new()`
+/// elsewhere panics with "No rustls crypto provider is configured" unless a provider is
+/// installed. pasarela's own clients install it when they are built; call this at start-up if
+/// your code may build a reqwest client first. Does nothing without the `rustls` feature or
+/// when another provider is already installed.
+pub fn install_default_tls_provider() {
+    #[cfg(feature = "rustls")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+    }
+}
+
 #[cfg(feature = "rustls")]
 fn with_tls(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    install_default_tls_provider();
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
