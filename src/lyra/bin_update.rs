@@ -20,23 +20,36 @@
 //!
 //! # Answering it
 //!
-//! ```ignore
-//! // `client` is a `pasarela::lyra::LyraClient`; `orders` your order store.
+//! ```no_run
 //! use pasarela::lyra::bin_update::{BinUpdateAnswer, BinUpdateNotification};
+//! use pasarela::lyra::LyraClient;
 //!
-//! async fn bin_update(body: &[u8]) -> Result<BinUpdateAnswer, Box<dyn std::error::Error>> {
+//! /// Your order lookup: what you charge for this formToken (never the posted amount).
+//! fn order_amount(form_token: &str) -> Option<u64> {
+//!     # let _ = form_token;
+//!     Some(25_000)
+//! }
+//!
+//! /// The handler of `POST /bin-update`; answer HTTP 200 with
+//! /// `serde_json::to_vec(&answer)` and `Content-Type: application/json`.
+//! async fn bin_update(
+//!     client: &LyraClient,
+//!     body: &[u8],
+//! ) -> Result<BinUpdateAnswer, Box<dyn std::error::Error>> {
 //!     let notification = BinUpdateNotification::from_json(body)?;
-//!     let order = orders.by_form_token(&notification.form_token)?; // your data, not the payload
+//!     let Some(amount) = order_amount(&notification.form_token) else {
+//!         return Ok(notification.keep_amount());
+//!     };
 //!     let discounted = match notification.bin.as_str() {
-//!         "59701003" => order.amount - 1000, // 10.00 PEN off with this Mastercard BIN
+//!         "59701003" => amount - 1000, // 10.00 PEN off with this Mastercard BIN (seed 001)
 //!         _ => return Ok(notification.keep_amount()),
 //!     };
-//!     let request = notification.update_request(discounted)?;
-//!     let form = client.update_payment_amount(&request).await?; // Charge/UpdatePaymentAmount
-//!     Ok(BinUpdateAnswer::new(form.form_token.to_string()))
+//!     // Charge/UpdatePaymentAmount answers a V4/Charge/PaymentForm with the new formToken.
+//!     let form = client
+//!         .update_payment_amount(notification.update_request(discounted)?)
+//!         .await?;
+//!     Ok(BinUpdateAnswer::new(form.form_token))
 //! }
-//! // Then answer HTTP 200 with `serde_json::to_vec(&answer)` and
-//! // `Content-Type: application/json`.
 //! ```
 
 use std::collections::BTreeMap;
