@@ -425,11 +425,37 @@ fn focus_on_matching_branches(all: Vec<SchemaViolation>) -> Vec<SchemaViolation>
         })
         .cloned()
         .collect();
-    if focused.is_empty() {
-        all
-    } else {
-        focused
+    if !focused.is_empty() {
+        return focused;
     }
+    // No alternative accepted the `_type`: one violation per object naming every allowed value.
+    let mut summary: Vec<SchemaViolation> = Vec::new();
+    for (object, _) in &wrong {
+        if summary
+            .iter()
+            .any(|v| v.instance_path == format!("{object}/_type"))
+        {
+            continue;
+        }
+        let path = format!("{object}/_type");
+        let mut actual = String::new();
+        let mut allowed: Vec<&str> = Vec::new();
+        for v in all.iter().filter(|v| v.instance_path == path) {
+            if let Some((got, expected)) = v.message.split_once(" is not one of ") {
+                actual = got.to_owned();
+                allowed.push(expected);
+            }
+        }
+        summary.push(SchemaViolation {
+            instance_path: path,
+            schema_path: "(the properties/_type/enum of every alternative)".to_owned(),
+            message: format!(
+                "{actual} matches no alternative; allowed: {}",
+                allowed.join(", ")
+            ),
+        });
+    }
+    summary
 }
 
 #[cfg(test)]
