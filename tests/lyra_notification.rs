@@ -371,6 +371,21 @@ fn a_body_just_under_the_limit_is_parsed() {
 }
 
 #[test]
+fn an_escaped_answer_type_is_read_as_v4_payment() {
+    let verified = verify_vector("answer_type_escaped_slash").unwrap();
+    assert_eq!(verified.answer_type(), "V4/Payment");
+    assert!(verified.payment().is_some());
+}
+
+#[test]
+fn verified_answers_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<notification::VerifiedAnswer>();
+    assert_send_sync::<NotificationError>();
+    assert_send_sync::<Keys>();
+}
+
+#[test]
 fn duplicated_signature_fields_are_refused() {
     assert_eq!(
         verify_vector("duplicate_kr_hash").unwrap_err(),

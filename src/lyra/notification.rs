@@ -196,7 +196,7 @@ impl VerifiedAnswer {
         self.signed_with
     }
 
-    /// `kr-answer-type` (`V4/Payment`).
+    /// `kr-answer-type` (`V4/Payment`), with `\/` read as `/`. Not covered by the signature.
     pub fn answer_type(&self) -> &str {
         &self.answer_type
     }
@@ -319,6 +319,8 @@ pub fn verify(body: &[u8], keys: &Keys) -> Result<VerifiedAnswer, NotificationEr
     let key_kind = key_kind.ok_or(NotificationError::MissingField(Field::HashKey))?;
     let answer_type = answer_type.ok_or(NotificationError::MissingField(Field::AnswerType))?;
     let raw_answer = raw_answer.ok_or(NotificationError::MissingField(Field::Answer))?;
+    // Not signed; some servers post it JSON-escaped (`V4\/Payment`, as in Lyra's PHP SDK tests).
+    let answer_type = answer_type.replace("\\/", "/");
 
     if algorithm != HASH_ALGORITHM {
         return Err(NotificationError::UnsupportedAlgorithm(shorten(&algorithm)));

@@ -179,6 +179,8 @@ def main():
         fields(compact(broken), PASSWORD, "password"), err("undecodable_answer", "transactions"))
     add("answer_verifies_but_is_not_json", "signed, but kr-answer is not JSON",
         fields("not json", HMAC_KEY, "sha256_hmac"), err("undecodable_answer"))
+    add("answer_type_escaped_slash", "kr-answer-type posted JSON-escaped as V4\\/Payment",
+        fields(answer, PASSWORD, "password", answer_type="V4\\/Payment"), dict(ok_paid, signed_with="password"))
     legacy = compact({"legacy": True, "_type": "V3.1/IPNRequest"})
     add("other_answer_type", "a signed answer of another kr-answer-type is kept as JSON",
         fields(legacy, PASSWORD, "password", answer_type="V3.1/IPNRequest"),
