@@ -23,6 +23,7 @@ const SPECS: &[Spec] = &[
             ("Answer", "crate::lyra::answer::Answer"),
             ("OrderStatus", "crate::lyra::enums::OrderStatus"),
             ("OrderCycle", "crate::lyra::enums::OrderCycle"),
+            ("TransactionTypeName", "crate::lyra::enums::TransactionTypeName"),
             ("TransactionStatus", "crate::lyra::enums::TransactionStatus"),
             ("DetailedStatus", "crate::lyra::enums::DetailedStatus"),
             ("OperationType", "crate::lyra::enums::OperationType"),

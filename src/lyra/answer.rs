@@ -47,10 +47,7 @@ impl Answer {
         Some(match self {
             Answer::PaymentForm(_) => "V4/Charge/PaymentForm",
             Answer::Payment(_) => "V4/Payment",
-            Answer::Transaction(t) => match t.type_ {
-                types::TransactionType::V4PaymentTransaction => "V4/PaymentTransaction",
-                types::TransactionType::V4Transaction => "V4/Transaction",
-            },
+            Answer::Transaction(t) => return Some(t.type_.as_str()),
             Answer::OrderTransactions(_) => "V4/OrderTransactions",
             Answer::PaymentOrder(_) => "V4/PaymentOrder",
             Answer::Token(_) => "V4/Token",

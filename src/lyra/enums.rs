@@ -139,6 +139,16 @@ open_enum! {
 }
 
 open_enum! {
+    /// `_type` of a transaction object.
+    TransactionTypeName {
+        /// Inside a `V4/Payment` (kr-answer, SILENT answer).
+        PaymentTransaction = "V4/PaymentTransaction",
+        /// Answered by Transaction/* and Order/Get.
+        Transaction = "V4/Transaction",
+    }
+}
+
+open_enum! {
     /// `status` of a transaction.
     TransactionStatus {
         /// Accepted (authorised, captured or accepted verification).
