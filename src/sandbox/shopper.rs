@@ -20,7 +20,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/sandbox/lyra/form/{form_token}", get(form_page).post(form_submit))
         .route("/sandbox/lyra/order/{payment_order_id}", get(payment_order_page))
         .route("/sandbox/lyra/pay", post(control_pay))
-        .route("/sandbox/lyra/js-pay", post(js_pay))
+        .route("/sandbox/lyra/js-pay", post(js_pay).options(js_pay_preflight))
         .route("/static/js/krypton-client/V4.0/stable/kr-payment-form.min.js", get(form_script))
         .route("/static/js/krypton-client/V4.0/ext/{file}", get(theme_file))
 }
@@ -222,18 +222,34 @@ struct JsPay {
     card: String,
 }
 
+/// The stand-in script runs on the merchant's origin and calls the sandbox's, so `js-pay`
+/// answers CORS (a JSON POST is preflighted), as the real gateway does for its form.
+const JS_PAY_CORS: [(header::HeaderName, &str); 3] = [
+    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+    (header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"),
+    (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"),
+];
+
+async fn js_pay_preflight() -> Response {
+    (StatusCode::NO_CONTENT, JS_PAY_CORS).into_response()
+}
+
 async fn js_pay(State(app): State<Arc<App>>, Json(request): Json<JsPay>) -> Response {
+    (JS_PAY_CORS, js_pay_answer(&app, request).await).into_response()
+}
+
+async fn js_pay_answer(app: &App, request: JsPay) -> Response {
     if request.public_key != app.config.public_key {
         return error_json(StatusCode::FORBIDDEN, "invalid public key (INT_904)");
     }
-    let entry = match live_entry(&app, &request.form_token) {
+    let entry = match live_entry(app, &request.form_token) {
         Ok(entry) => entry,
         Err((status, message)) => return error_json(status, &message),
     };
     let Some(card) = test_card(&request.card) else {
         return error_json(StatusCode::BAD_REQUEST, "unknown test card");
     };
-    let (paid, _) = pay_and_notify(&app, entry, card, &request.form_token).await;
+    let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
     let fields: serde_json::Map<String, Value> =
         app.browser_return_fields(&paid).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     Json(json!({"refused": paid.refused, "fields": fields})).into_response()
@@ -288,7 +304,7 @@ const FORM_SCRIPT: &str = r#"/* pasarela sandbox stand-in for kr-payment-form.mi
         var target = result.refused ? (refused || null) : success;
         if (target) { post(target, result.fields); }
         else { message.textContent = result.refused ? 'Payment refused, choose another card.' : 'Payment accepted.'; }
-      });
+      }).catch(function (e) { container.querySelector('.kr-sandbox-message').textContent = 'the sandbox could not be reached: ' + e; });
     });
   }
   function start() { document.querySelectorAll('.kr-smart-form[kr-form-token]').forEach(render); }
