@@ -335,16 +335,7 @@ impl SpecValidator {
         if validator.is_valid(doc) {
             return Ok(());
         }
-        let evaluation = validator.evaluate(doc);
-        let all: Vec<SchemaViolation> = evaluation
-            .iter_errors()
-            .map(|e| SchemaViolation {
-                instance_path: e.instance_location.to_string(),
-                schema_path: e.schema_location.to_owned(),
-                message: e.error.to_string(),
-            })
-            .collect();
-        Err(focus_on_matching_branches(all))
+        Err(explain(&validator, doc))
     }
 
     fn compiled(&self, component: &str) -> Result<Arc<Validator>, Vec<SchemaViolation>> {
@@ -382,6 +373,87 @@ impl SpecValidator {
             .unwrap_or_else(|e| e.into_inner())
             .insert(component.to_owned(), Arc::clone(&validator));
         Ok(validator)
+    }
+}
+
+/// Validates `doc` against a standalone JSON Schema (its draft is read from `$schema`, Draft 7
+/// by default), with the same diagnostics as [`SpecValidator::validate`]. Compiles the schema on
+/// every call: for tests and one-off checks (e.g. against a schema derived with schemars).
+pub fn validate_against(schema: &Value, doc: &Value) -> Result<(), Vec<SchemaViolation>> {
+    let validator = jsonschema::options().offline().build(schema).map_err(|e| {
+        vec![SchemaViolation {
+            instance_path: String::new(),
+            schema_path: e.schema_path().to_string(),
+            message: format!("the schema does not compile: {e}"),
+        }]
+    })?;
+    if validator.is_valid(doc) {
+        Ok(())
+    } else {
+        Err(explain(&validator, doc))
+    }
+}
+
+/// Every leaf reason (`evaluate()` reaches inside `oneOf`/`anyOf`), minus the noise.
+fn explain(validator: &Validator, doc: &Value) -> Vec<SchemaViolation> {
+    let all: Vec<SchemaViolation> = validator
+        .evaluate(doc)
+        .iter_errors()
+        .map(|e| SchemaViolation {
+            instance_path: e.instance_location.to_string(),
+            schema_path: e.schema_location.to_owned(),
+            message: e.error.to_string(),
+        })
+        .collect();
+    drop_wrapper_noise(focus_on_matching_branches(all))
+        .into_iter()
+        .map(|v| SchemaViolation {
+            message: shorten(&v.message),
+            ..v
+        })
+        .collect()
+}
+
+/// Error messages quote the failing instance; a whole kr-answer is not a useful quote.
+fn shorten(message: &str) -> String {
+    const MAX: usize = 240;
+    if message.chars().count() <= MAX {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(MAX).collect();
+    format!("{head}… (truncated)")
+}
+
+/// Drops the errors of nullable wrappers (`anyOf: [X, {type: null}]`) and of bare combinators
+/// when a more precise error exists at or below the same place: "is not of type null" and
+/// "is not valid under any of the schemas" add nothing to the nested reason.
+fn drop_wrapper_noise(all: Vec<SchemaViolation>) -> Vec<SchemaViolation> {
+    let is_wrapper = |v: &SchemaViolation| {
+        v.message.ends_with("is not of type \"null\"")
+            || v.schema_path.ends_with("/anyOf")
+            || v.schema_path.ends_with("/oneOf")
+            || v.message.contains("is not valid under any of the schemas")
+    };
+    let under = |path: &str, object: &str| {
+        path == object
+            || path
+                .strip_prefix(object)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let kept: Vec<SchemaViolation> = all
+        .iter()
+        .filter(|v| {
+            !is_wrapper(v)
+                || !all
+                    .iter()
+                    .any(|o| !is_wrapper(o) && under(&o.instance_path, &v.instance_path))
+        })
+        .cloned()
+        .collect();
+    if kept.is_empty() {
+        all
+    } else {
+        kept
     }
 }
 
