@@ -67,7 +67,17 @@ impl EtpayClient {
         let body = request.to_body(&self.config)?;
         let answer = self.generated.session_initialize().body(body).send().await;
         match answer {
-            Ok(value) => Ok(Session::from_response(value.into_inner(), &self.config)),
+            Ok(value) => {
+                let status = value.status().as_u16();
+                let response = value.into_inner();
+                let body = serde_json::to_string(&response).unwrap_or_default();
+                // A 200 whose tokens are unusable is an undecodable answer, not a session.
+                Session::from_response(response, &self.config).map_err(|e| EtpayError::Decode {
+                    status,
+                    body,
+                    reason: e.to_string(),
+                })
+            }
             Err(e) => Err(map_error(e).await),
         }
     }

@@ -173,22 +173,31 @@ impl EtpayConfig {
         &self.user_agent
     }
 
-    /// The funnel URL of a session: `{pmt_url}/session/{token}`.
-    pub fn funnel_url(&self, session_token: &str) -> String {
+    /// The funnel URL of a session: `{pmt_url}/session/{token}`. Fails for a token that
+    /// cannot be one path segment (empty, `.` or `..`).
+    pub fn funnel_url(&self, session_token: &str) -> Result<String, EtpayError> {
         funnel_url(&self.pmt_url, session_token)
     }
 }
 
 /// Appends `session/{token}` to the funnel base as path segments, so a token can never change
-/// the host, the query or the path above it (`/`, `?`, `#` are percent-encoded).
-pub(crate) fn funnel_url(pmt_url: &Url, session_token: &str) -> String {
+/// the host, the query or the path above it (`/`, `?`, `#` are percent-encoded). `.` and `..`
+/// are refused: URL parsers treat them (even percent-encoded) as "this/parent directory".
+pub(crate) fn funnel_url(pmt_url: &Url, session_token: &str) -> Result<String, EtpayError> {
+    if matches!(session_token, "" | "." | "..") {
+        return Err(EtpayError::InvalidRequest {
+            reason: format!("{session_token:?} cannot be a session token"),
+        });
+    }
     let mut url = pmt_url.clone();
     url.set_query(None);
     url.set_fragment(None);
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().push("session").push(session_token);
-    }
-    url.into()
+    url.path_segments_mut()
+        .map_err(|_| config_error("pmt_url cannot be a base URL"))?
+        .pop_if_empty()
+        .push("session")
+        .push(session_token);
+    Ok(url.into())
 }
 
 fn parse_base(name: &str, value: &str) -> Result<Url, EtpayError> {

@@ -143,14 +143,23 @@ pub struct Session {
 }
 
 impl Session {
-    /// Builds a session from a decoded answer and the funnel base of `config`.
-    pub fn from_response(response: types::SessionInitializeResponse, config: &EtpayConfig) -> Self {
-        Session {
-            funnel_url: config.funnel_url(&response.token),
+    /// Builds a session from a decoded answer and the funnel base of `config`. Fails when the
+    /// token cannot be a URL path segment or either token is empty.
+    pub fn from_response(
+        response: types::SessionInitializeResponse,
+        config: &EtpayConfig,
+    ) -> Result<Self, EtpayError> {
+        if response.signature_token.is_empty() {
+            return Err(EtpayError::InvalidRequest {
+                reason: "ETpay returned an empty signature_token".into(),
+            });
+        }
+        Ok(Session {
+            funnel_url: config.funnel_url(&response.token)?,
             token: response.token,
             signature_token: Secret::new(response.signature_token),
             terms_url: response.terms_url,
-        }
+        })
     }
 
     /// The session token (`token` in ETpay's answer, "session_token" in its docs and claims).
