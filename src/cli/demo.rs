@@ -28,7 +28,10 @@ pub struct DemoArgs {
 pub(super) struct Inbox {
     pub(super) lyra_ipns: Vec<VerifiedAnswer>,
     pub(super) lyra_rejected: usize,
+    /// Verified claims JSON of each ETpay webhook.
     pub(super) etpay: Vec<String>,
+    /// Signature tokens by session token, as a merchant stores them at initialize.
+    pub(super) etpay_sessions: std::collections::HashMap<String, pasarela::Secret>,
     pub(super) etpay_rejected: usize,
 }
 

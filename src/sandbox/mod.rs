@@ -32,6 +32,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord};
+pub use etpay::TEST_BANKS;
 pub use lyra_model::{test_card, CardOutcome, TestCard, TEST_CARDS};
 
 use crate::lyra::notification::{self as lyra_notification, Keys, SignedWith};

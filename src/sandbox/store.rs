@@ -36,17 +36,12 @@ impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
         self.map.get_mut(key)
     }
 
-    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
-        let value = self.map.remove(key)?;
-        self.order.retain(|k| k != key);
-        Some(value)
-    }
-
     /// Values in insertion order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
         self.order.iter().filter_map(|k| self.map.get(k))
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
@@ -67,7 +62,5 @@ mod tests {
         assert_eq!(map.values().copied().collect::<Vec<_>>(), vec![2, 3]);
         map.insert("b", 20);
         assert_eq!(map.values().copied().collect::<Vec<_>>(), vec![20, 3]);
-        assert_eq!(map.remove(&"b"), Some(20));
-        assert_eq!(map.len(), 1);
     }
 }
