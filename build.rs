@@ -23,13 +23,19 @@ const SPECS: &[Spec] = &[
             ("Answer", "crate::lyra::answer::Answer"),
             ("OrderStatus", "crate::lyra::enums::OrderStatus"),
             ("OrderCycle", "crate::lyra::enums::OrderCycle"),
-            ("TransactionTypeName", "crate::lyra::enums::TransactionTypeName"),
+            (
+                "TransactionTypeName",
+                "crate::lyra::enums::TransactionTypeName",
+            ),
             ("TransactionStatus", "crate::lyra::enums::TransactionStatus"),
             ("DetailedStatus", "crate::lyra::enums::DetailedStatus"),
             ("OperationType", "crate::lyra::enums::OperationType"),
             ("PaymentMethodType", "crate::lyra::enums::PaymentMethodType"),
             ("CardBrand", "crate::lyra::enums::CardBrand"),
-            ("PaymentOrderStatus", "crate::lyra::enums::PaymentOrderStatus"),
+            (
+                "PaymentOrderStatus",
+                "crate::lyra::enums::PaymentOrderStatus",
+            ),
             ("TokenStatus", "crate::lyra::enums::TokenStatus"),
             ("Mode", "crate::lyra::enums::Mode"),
         ],
@@ -51,15 +57,18 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     for spec in SPECS {
         println!("cargo:rerun-if-changed={}", spec.file);
-        let code = generate(spec).unwrap_or_else(|e| panic!("\n\ncode generation from {} failed: {e}\n\n", spec.file));
+        let code = generate(spec)
+            .unwrap_or_else(|e| panic!("\n\ncode generation from {} failed: {e}\n\n", spec.file));
         let target = out_dir.join(format!("{}.rs", spec.module));
-        fs::write(&target, code).unwrap_or_else(|e| panic!("writing {} (from {}): {e}", target.display(), spec.file));
+        fs::write(&target, code)
+            .unwrap_or_else(|e| panic!("writing {} (from {}): {e}", target.display(), spec.file));
     }
 }
 
 fn generate(spec: &Spec) -> Result<String, String> {
     let text = fs::read_to_string(spec.file).map_err(|e| format!("cannot read the spec: {e}"))?;
-    let api: openapiv3::OpenAPI = serde_yaml::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let api: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
 
     let mut settings = GenerationSettings::default();
     settings
@@ -77,7 +86,10 @@ fn generate(spec: &Spec) -> Result<String, String> {
     }
 
     let mut generator = Generator::new(&settings);
-    let tokens = generator.generate_tokens(&api).map_err(|e| format!("progenitor: {e}"))?;
-    let file = syn::parse2::<syn::File>(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let tokens = generator
+        .generate_tokens(&api)
+        .map_err(|e| format!("progenitor: {e}"))?;
+    let file = syn::parse2::<syn::File>(tokens)
+        .map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
 }

@@ -9,7 +9,11 @@ pub const DEFAULT_USER_AGENT: &str = concat!("pasarela/", env!("CARGO_PKG_VERSIO
 /// A reqwest builder with our timeouts, user agent and, with the `rustls` feature, TLS
 /// through rustls + ring and the Mozilla roots from `webpki-roots` (no system OpenSSL, no
 /// aws-lc build, the same trust store on every machine).
-pub(crate) fn client_builder(timeout: Duration, connect_timeout: Duration, user_agent: &str) -> reqwest::ClientBuilder {
+pub(crate) fn client_builder(
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: &str,
+) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(connect_timeout)
@@ -41,7 +45,9 @@ fn with_tls(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    match rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions() {
+    match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+    {
         Ok(config) => {
             let tls = config.with_root_certificates(roots).with_no_client_auth();
             builder.tls_backend_preconfigured(tls)
@@ -62,15 +68,22 @@ pub const TLS_ENABLED: bool = cfg!(feature = "rustls");
 
 /// Checks a base URL: absolute http(s), and https only when TLS is compiled in.
 pub(crate) fn check_base_url(url: &str) -> Result<String, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("base URL {url:?} does not parse: {e}"))?;
+    let parsed =
+        url::Url::parse(url).map_err(|e| format!("base URL {url:?} does not parse: {e}"))?;
     match parsed.scheme() {
         "http" => {}
         "https" if TLS_ENABLED => {}
-        "https" => return Err(format!("base URL {url:?} needs TLS: enable the `rustls` feature of pasarela")),
+        "https" => {
+            return Err(format!(
+                "base URL {url:?} needs TLS: enable the `rustls` feature of pasarela"
+            ))
+        }
         other => return Err(format!("base URL {url:?}: unsupported scheme {other:?}")),
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("base URL {url:?} must not have a query or fragment"));
+        return Err(format!(
+            "base URL {url:?} must not have a query or fragment"
+        ));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -81,16 +94,27 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        assert_eq!(check_base_url("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(
+            check_base_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
         assert!(check_base_url("ftp://example.com").is_err());
         assert!(check_base_url("not a url").is_err());
         assert!(check_base_url("http://x/?a=b").is_err());
-        assert_eq!(check_base_url("https://api.micuentaweb.pe").is_ok(), TLS_ENABLED);
+        assert_eq!(
+            check_base_url("https://api.micuentaweb.pe").is_ok(),
+            TLS_ENABLED
+        );
     }
 
     #[test]
     fn the_client_builds() {
-        let client = client_builder(Duration::from_secs(1), Duration::from_secs(1), DEFAULT_USER_AGENT).build();
+        let client = client_builder(
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            DEFAULT_USER_AGENT,
+        )
+        .build();
         assert!(client.is_ok());
     }
 }

@@ -25,7 +25,10 @@ pub const CURRENCIES: &[(&str, u8)] = &[
 /// assert_eq!(pasarela::money::decimals("KWD"), Some(3));
 /// ```
 pub fn decimals(currency: &str) -> Option<u8> {
-    CURRENCIES.iter().find(|(code, _)| *code == currency).map(|(_, d)| *d)
+    CURRENCIES
+        .iter()
+        .find(|(code, _)| *code == currency)
+        .map(|(_, d)| *d)
 }
 
 /// Formats an amount in minor units with its decimals, e.g. `10050 PEN` → `"100.50"`,
@@ -44,7 +47,12 @@ pub fn format_minor(amount: i64, currency: &str) -> Option<String> {
     let unit = 10u64.pow(decimals);
     let sign = if amount < 0 { "-" } else { "" };
     let magnitude = amount.unsigned_abs();
-    Some(format!("{sign}{}.{:0width$}", magnitude / unit, magnitude % unit, width = decimals as usize))
+    Some(format!(
+        "{sign}{}.{:0width$}",
+        magnitude / unit,
+        magnitude % unit,
+        width = decimals as usize
+    ))
 }
 
 /// Why a decimal amount could not be turned into minor units.
@@ -85,20 +93,31 @@ pub enum AmountError {
 /// # Errors
 /// See [`AmountError`].
 pub fn to_minor(text: &str, currency: &str) -> Result<u64, AmountError> {
-    let decimals = decimals(currency).ok_or_else(|| AmountError::UnknownCurrency(currency.to_owned()))?;
+    let decimals =
+        decimals(currency).ok_or_else(|| AmountError::UnknownCurrency(currency.to_owned()))?;
     let (units, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(units) || (text.contains('.') && !digits(fraction)) {
         return Err(AmountError::Malformed(text.to_owned()));
     }
     if fraction.len() > usize::from(decimals) {
-        return Err(AmountError::TooPrecise { currency: currency.to_owned(), decimals, text: text.to_owned() });
+        return Err(AmountError::TooPrecise {
+            currency: currency.to_owned(),
+            decimals,
+            text: text.to_owned(),
+        });
     }
     let overflow = || AmountError::Overflow(text.to_owned());
     let mut value: u64 = units.parse().map_err(|_| overflow())?;
     for i in 0..usize::from(decimals) {
-        let digit = fraction.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
-        value = value.checked_mul(10).and_then(|v| v.checked_add(digit)).ok_or_else(overflow)?;
+        let digit = fraction
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| u64::from(b - b'0'));
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(digit))
+            .ok_or_else(overflow)?;
     }
     Ok(value)
 }
@@ -109,20 +128,43 @@ mod tests {
 
     #[test]
     fn round_trips_through_text() {
-        for (amount, currency) in [(0, "PEN"), (1, "PEN"), (10000, "PEN"), (180, "PEN"), (5000, "CLP"), (1001, "KWD")] {
+        for (amount, currency) in [
+            (0, "PEN"),
+            (1, "PEN"),
+            (10000, "PEN"),
+            (180, "PEN"),
+            (5000, "CLP"),
+            (1001, "KWD"),
+        ] {
             let text = format_minor(amount, currency).unwrap();
-            assert_eq!(to_minor(&text, currency), Ok(amount as u64), "{text} {currency}");
+            assert_eq!(
+                to_minor(&text, currency),
+                Ok(amount as u64),
+                "{text} {currency}"
+            );
         }
     }
 
     #[test]
     fn rejects_bad_input() {
-        assert_eq!(to_minor("1", "XXX"), Err(AmountError::UnknownCurrency("XXX".into())));
+        assert_eq!(
+            to_minor("1", "XXX"),
+            Err(AmountError::UnknownCurrency("XXX".into()))
+        );
         for bad in ["", ".", "1.", ".5", "1,50", "-1", "1e3", "1.2.3", " 1"] {
-            assert!(matches!(to_minor(bad, "PEN"), Err(AmountError::Malformed(_))), "{bad:?}");
+            assert!(
+                matches!(to_minor(bad, "PEN"), Err(AmountError::Malformed(_))),
+                "{bad:?}"
+            );
         }
-        assert!(matches!(to_minor("1.234", "PEN"), Err(AmountError::TooPrecise { .. })));
-        assert!(matches!(to_minor("99999999999999999999", "PEN"), Err(AmountError::Overflow(_))));
+        assert!(matches!(
+            to_minor("1.234", "PEN"),
+            Err(AmountError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            to_minor("99999999999999999999", "PEN"),
+            Err(AmountError::Overflow(_))
+        ));
         assert_eq!(format_minor(1, "XXX"), None);
     }
 

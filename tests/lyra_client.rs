@@ -15,7 +15,8 @@ use support::{Recorded, Reply, TestServer};
 const SHOP: &str = "69876357";
 const PASSWORD: &str = "testpassword_DEMOPRIVATEKEY23G4475zXZQ2UA5x7M";
 /// base64("69876357:testpassword_DEMOPRIVATEKEY23G4475zXZQ2UA5x7M"), from Lyra's authentication page.
-const EXPECTED_AUTH: &str = "Basic Njk4NzYzNTc6dGVzdHBhc3N3b3JkX0RFTU9QUklWQVRFS0VZMjNHNDQ3NXpYWlEyVUE1eDdN";
+const EXPECTED_AUTH: &str =
+    "Basic Njk4NzYzNTc6dGVzdHBhc3N3b3JkX0RFTU9QUklWQVRFS0VZMjNHNDQ3NXpYWlEyVUE1eDdN";
 
 struct Operation {
     id: String,
@@ -40,14 +41,23 @@ fn operations() -> Vec<Operation> {
             response = spec["components"]["responses"][name].clone();
         }
         let response_example = response["content"]["application/json"]["example"].clone();
-        assert!(!request_example.is_null() && !response_example.is_null(), "{path} lacks examples");
-        out.push(Operation { id: op["operationId"].as_str().unwrap().to_owned(), path: path.clone(), request_example, response_example });
+        assert!(
+            !request_example.is_null() && !response_example.is_null(),
+            "{path} lacks examples"
+        );
+        out.push(Operation {
+            id: op["operationId"].as_str().unwrap().to_owned(),
+            path: path.clone(),
+            request_example,
+            response_example,
+        });
     }
     out
 }
 
 fn client(base_url: &str) -> LyraClient {
-    LyraClient::new(&LyraConfig::new(SHOP, PASSWORD, base_url).with_timeout(Duration::from_secs(5))).unwrap()
+    LyraClient::new(&LyraConfig::new(SHOP, PASSWORD, base_url).with_timeout(Duration::from_secs(5)))
+        .unwrap()
 }
 
 /// Calls the client method of an operation with its request example; returns the typed
@@ -97,7 +107,10 @@ async fn call(client: &LyraClient, id: &str, example: &Value) -> Result<Value, L
 fn without_nulls(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
-            map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect(),
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
         other => other.clone(),
@@ -109,16 +122,35 @@ fn check_request(op: &Operation, recorded: &[Recorded]) {
     let request = &recorded[0];
     assert_eq!(request.method, "POST", "{}", op.id);
     assert_eq!(request.path, op.path, "{}", op.id);
-    assert_eq!(request.header("authorization"), Some(EXPECTED_AUTH), "{}", op.id);
-    assert_eq!(request.header("content-type"), Some("application/json"), "{}", op.id);
-    assert_eq!(request.json(), op.request_example, "{}: the body differs from the documented example", op.id);
+    assert_eq!(
+        request.header("authorization"),
+        Some(EXPECTED_AUTH),
+        "{}",
+        op.id
+    );
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/json"),
+        "{}",
+        op.id
+    );
+    assert_eq!(
+        request.json(),
+        op.request_example,
+        "{}: the body differs from the documented example",
+        op.id
+    );
 }
 
 #[tokio::test]
 async fn every_operation_matches_its_documented_request_and_response() {
     let ops = operations();
     let ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(ids.len(), 24, "the spec documents the 24 web services of the issue: {ids:?}");
+    assert_eq!(
+        ids.len(),
+        24,
+        "the spec documents the 24 web services of the issue: {ids:?}"
+    );
     for op in &ops {
         let answer = op.response_example.clone();
         let server = TestServer::start(move |_| Reply::json(&answer)).await;
@@ -149,20 +181,46 @@ fn error_envelope(code: &str, message: &str, detail: Option<&str>) -> Value {
 
 async fn get_payment_order_against(reply: Reply) -> LyraError {
     let server = TestServer::start(move |_| reply.clone()).await;
-    let request = types::PaymentOrderGetRequest { payment_order_id: "d63e7f507a6f4dfa86cb40a833ecfd85".try_into().unwrap() };
-    client(&server.base_url).get_payment_order(request).await.expect_err("must fail")
+    let request = types::PaymentOrderGetRequest {
+        payment_order_id: "d63e7f507a6f4dfa86cb40a833ecfd85".try_into().unwrap(),
+    };
+    client(&server.base_url)
+        .get_payment_order(request)
+        .await
+        .expect_err("must fail")
 }
 
 #[tokio::test]
 async fn error_envelopes_become_typed_api_errors() {
-    for (code, http) in [("INT_902", 200), ("INT_905", 200), ("INT_905", 401), ("PSP_010", 200), ("PSP_1000", 200)] {
-        let body = serde_json::to_string(&error_envelope(code, "message", Some("Invalid input value [name=x]"))).unwrap();
-        let error = get_payment_order_against(Reply::Respond { status: http, content_type: "application/json", body: body.into_bytes() }).await;
-        let api = error.api_error().unwrap_or_else(|| panic!("{code}/{http}: {error:?}"));
+    for (code, http) in [
+        ("INT_902", 200),
+        ("INT_905", 200),
+        ("INT_905", 401),
+        ("PSP_010", 200),
+        ("PSP_1000", 200),
+    ] {
+        let body = serde_json::to_string(&error_envelope(
+            code,
+            "message",
+            Some("Invalid input value [name=x]"),
+        ))
+        .unwrap();
+        let error = get_payment_order_against(Reply::Respond {
+            status: http,
+            content_type: "application/json",
+            body: body.into_bytes(),
+        })
+        .await;
+        let api = error
+            .api_error()
+            .unwrap_or_else(|| panic!("{code}/{http}: {error:?}"));
         assert_eq!(api.error_code, code);
         assert_eq!(api.web_service, "Charge/PaymentOrder/Get");
         assert_eq!(api.error_message.as_deref(), Some("message"));
-        assert_eq!(api.detailed_error_message.as_deref(), Some("Invalid input value [name=x]"));
+        assert_eq!(
+            api.detailed_error_message.as_deref(),
+            Some("Invalid input value [name=x]")
+        );
         assert!(error.may_have_reached_gateway());
         assert_eq!(api.is_invalid_credentials(), code == "INT_905");
         assert_eq!(api.is_not_found(), code.starts_with("PSP_"));
@@ -172,14 +230,20 @@ async fn error_envelopes_become_typed_api_errors() {
 
 #[tokio::test]
 async fn garbage_body_is_an_undecodable_response_that_keeps_the_body() {
-    let error = get_payment_order_against(Reply::status(200, "application/json", "{not json")).await;
-    assert!(matches!(error, LyraError::UndecodableResponse { .. }), "{error:?}");
+    let error =
+        get_payment_order_against(Reply::status(200, "application/json", "{not json")).await;
+    assert!(
+        matches!(error, LyraError::UndecodableResponse { .. }),
+        "{error:?}"
+    );
     assert_eq!(error.raw_body(), Some(&b"{not json"[..]));
 }
 
 #[tokio::test]
 async fn html_502_is_an_http_status_error() {
-    let error = get_payment_order_against(Reply::status(502, "text/html", "<html>Bad Gateway</html>")).await;
+    let error =
+        get_payment_order_against(Reply::status(502, "text/html", "<html>Bad Gateway</html>"))
+            .await;
     match &error {
         LyraError::HttpStatus { status, body, .. } => {
             assert_eq!(*status, 502);
@@ -192,11 +256,19 @@ async fn html_502_is_an_http_status_error() {
 
 #[tokio::test]
 async fn a_slow_gateway_is_a_timeout_that_may_have_reached_it() {
-    let reply = Reply::Delay(Duration::from_secs(3), Box::new(Reply::json(&error_envelope("INT_902", "m", None))));
+    let reply = Reply::Delay(
+        Duration::from_secs(3),
+        Box::new(Reply::json(&error_envelope("INT_902", "m", None))),
+    );
     let server = TestServer::start(move |_| reply.clone()).await;
-    let config = LyraConfig::new(SHOP, PASSWORD, server.base_url.as_str()).with_timeout(Duration::from_millis(300));
+    let config = LyraConfig::new(SHOP, PASSWORD, server.base_url.as_str())
+        .with_timeout(Duration::from_millis(300));
     let request = types::SdkTestRequest { value: "x".into() };
-    let error = LyraClient::new(&config).unwrap().sdk_test(request).await.expect_err("times out");
+    let error = LyraClient::new(&config)
+        .unwrap()
+        .sdk_test(request)
+        .await
+        .expect_err("times out");
     assert!(matches!(error, LyraError::Timeout { .. }), "{error:?}");
     assert!(error.may_have_reached_gateway());
 }
@@ -204,7 +276,11 @@ async fn a_slow_gateway_is_a_timeout_that_may_have_reached_it() {
 #[tokio::test]
 async fn connection_refused_did_not_reach_the_gateway() {
     // Bind then drop a listener to get a port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let error = client(&format!("http://127.0.0.1:{port}"))
         .sdk_test(types::SdkTestRequest { value: "x".into() })
         .await
@@ -215,14 +291,19 @@ async fn connection_refused_did_not_reach_the_gateway() {
 
 #[tokio::test]
 async fn an_unexpected_answer_type_is_reported_with_the_answer() {
-    let envelope = json!({"status": "SUCCESS", "answer": {"value": "x", "_type": "V4/Type/String"}});
+    let envelope =
+        json!({"status": "SUCCESS", "answer": {"value": "x", "_type": "V4/Type/String"}});
     let server = TestServer::start(move |_| Reply::json(&envelope)).await;
     let error = client(&server.base_url)
-        .get_transaction(types::TransactionGetRequest { uuid: "abc".try_into().unwrap() })
+        .get_transaction(types::TransactionGetRequest {
+            uuid: "abc".try_into().unwrap(),
+        })
         .await
         .expect_err("wrong _type");
     match error {
-        LyraError::UnexpectedAnswer { expected, answer, .. } => {
+        LyraError::UnexpectedAnswer {
+            expected, answer, ..
+        } => {
             assert_eq!(expected, "V4/Transaction");
             assert!(matches!(*answer, Answer::String(_)));
         }
@@ -232,14 +313,20 @@ async fn an_unexpected_answer_type_is_reported_with_the_answer() {
 
 #[tokio::test]
 async fn an_unknown_answer_type_is_kept_as_raw_json() {
-    let envelope = json!({"status": "SUCCESS", "answer": {"brandNew": [1, 2], "_type": "V4/Future/Thing"}});
+    let envelope =
+        json!({"status": "SUCCESS", "answer": {"brandNew": [1, 2], "_type": "V4/Future/Thing"}});
     let server = TestServer::start(move |_| Reply::json(&envelope)).await;
     let answer = client(&server.base_url)
-        .capture_transactions(types::TransactionCaptureRequest { uuids: vec!["a".into()] })
+        .capture_transactions(types::TransactionCaptureRequest {
+            uuids: vec!["a".into()],
+        })
         .await
         .unwrap();
     assert_eq!(answer.type_name(), Some("V4/Future/Thing"));
-    assert_eq!(serde_json::to_value(&answer).unwrap(), json!({"brandNew": [1, 2], "_type": "V4/Future/Thing"}));
+    assert_eq!(
+        serde_json::to_value(&answer).unwrap(),
+        json!({"brandNew": [1, 2], "_type": "V4/Future/Thing"})
+    );
 }
 
 #[test]
@@ -249,7 +336,10 @@ fn secrets_never_appear_in_debug_or_errors() {
     for text in [format!("{config:?}"), format!("{client:?}")] {
         assert!(!text.contains(PASSWORD), "{text}");
         assert!(!text.contains("DEMOPRIVATEKEY"), "{text}");
-        assert!(!text.contains(&EXPECTED_AUTH[6..]), "the encoded credentials leak: {text}");
+        assert!(
+            !text.contains(&EXPECTED_AUTH[6..]),
+            "the encoded credentials leak: {text}"
+        );
     }
     let error = LyraClient::new(&LyraConfig::new("", PASSWORD, "ftp://x")).unwrap_err();
     assert!(!error.to_string().contains(PASSWORD));
@@ -257,9 +347,18 @@ fn secrets_never_appear_in_debug_or_errors() {
 
 #[test]
 fn bad_configuration_is_refused() {
-    assert!(matches!(LyraClient::new(&LyraConfig::new(SHOP, "", "http://x")), Err(LyraError::Config(_))));
-    assert!(matches!(LyraClient::new(&LyraConfig::new("a:b", PASSWORD, "http://x")), Err(LyraError::Config(_))));
-    assert!(matches!(LyraClient::new(&LyraConfig::new(SHOP, PASSWORD, "not a url")), Err(LyraError::Config(_))));
+    assert!(matches!(
+        LyraClient::new(&LyraConfig::new(SHOP, "", "http://x")),
+        Err(LyraError::Config(_))
+    ));
+    assert!(matches!(
+        LyraClient::new(&LyraConfig::new("a:b", PASSWORD, "http://x")),
+        Err(LyraError::Config(_))
+    ));
+    assert!(matches!(
+        LyraClient::new(&LyraConfig::new(SHOP, PASSWORD, "not a url")),
+        Err(LyraError::Config(_))
+    ));
 }
 
 #[test]
@@ -268,10 +367,17 @@ fn a_request_that_breaks_a_spec_constraint_cannot_be_built() {
     let from_json: Result<types::CreatePaymentRequest, _> =
         serde_json::from_value(json!({"amount": 100, "currency": "soles"}));
     assert!(from_json.is_err());
-    let built: Result<types::CreatePaymentRequest, _> =
-        types::CreatePaymentRequest::builder().amount(100).currency("soles").try_into();
+    let built: Result<types::CreatePaymentRequest, _> = types::CreatePaymentRequest::builder()
+        .amount(100)
+        .currency("soles")
+        .try_into();
     assert!(built.is_err());
-    let ok: Result<types::CreatePaymentRequest, _> =
-        types::CreatePaymentRequest::builder().amount(100).currency("PEN").try_into();
-    assert_eq!(serde_json::to_value(ok.unwrap()).unwrap(), json!({"amount": 100, "currency": "PEN"}));
+    let ok: Result<types::CreatePaymentRequest, _> = types::CreatePaymentRequest::builder()
+        .amount(100)
+        .currency("PEN")
+        .try_into();
+    assert_eq!(
+        serde_json::to_value(ok.unwrap()).unwrap(),
+        json!({"amount": 100, "currency": "PEN"})
+    );
 }

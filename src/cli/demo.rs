@@ -122,15 +122,23 @@ pub async fn run(args: DemoArgs) -> ExitCode {
         etpay_webhook_url: Some(format!("{merchant}/etpay/webhook")),
         ..SandboxConfig::default()
     };
-    let sandbox = match Sandbox::start(config, "127.0.0.1:0".parse().expect("literal address")).await {
-        Ok(sandbox) => sandbox,
-        Err(e) => {
-            eprintln!("cannot start the sandbox: {e}");
-            return ExitCode::from(2);
-        }
+    let sandbox =
+        match Sandbox::start(config, "127.0.0.1:0".parse().expect("literal address")).await {
+            Ok(sandbox) => sandbox,
+            Err(e) => {
+                eprintln!("cannot start the sandbox: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    println!(
+        "sandbox  {}\nmerchant {merchant} (IPN endpoint /ipn, ETpay webhook /etpay/webhook)\n",
+        sandbox.base_url()
+    );
+    let mut t = Transcript {
+        step: 0,
+        failures: Vec::new(),
+        verbose: args.verbose,
     };
-    println!("sandbox  {}\nmerchant {merchant} (IPN endpoint /ipn, ETpay webhook /etpay/webhook)\n", sandbox.base_url());
-    let mut t = Transcript { step: 0, failures: Vec::new(), verbose: args.verbose };
 
     println!("— Lyra V4 (Izipay / micuentaweb) —");
     lyra_flow(&mut t, &sandbox, &inbox).await;
@@ -140,7 +148,10 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     sandbox.shutdown().await;
     println!();
     if t.failures.is_empty() {
-        println!("summary: {} steps, every signature and state check held", t.step);
+        println!(
+            "summary: {} steps, every signature and state check held",
+            t.step
+        );
         ExitCode::SUCCESS
     } else {
         println!("summary: {} of {} steps failed:", t.failures.len(), t.step);
@@ -152,7 +163,11 @@ pub async fn run(args: DemoArgs) -> ExitCode {
 }
 
 async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
-    let client = match LyraClient::new(&LyraConfig::new(defaults::SHOP_ID, defaults::PASSWORD, sandbox.base_url())) {
+    let client = match LyraClient::new(&LyraConfig::new(
+        defaults::SHOP_ID,
+        defaults::PASSWORD,
+        sandbox.base_url(),
+    )) {
         Ok(client) => client,
         Err(e) => return t.fail("client configuration", e),
     };
@@ -160,17 +175,40 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
     let request = types::CreatePaymentRequest::builder()
         .amount(10000)
         .currency("PEN")
-        .order_id(Some(order_id.as_str().try_into().expect("at most 64 characters")))
-        .customer(Some(types::Customer::builder().email(Some("sample@example.com".to_owned())).try_into().expect("valid")));
-    let form_token = match client.create_payment(request.try_into().expect("a valid request")).await {
+        .order_id(Some(
+            order_id.as_str().try_into().expect("at most 64 characters"),
+        ))
+        .customer(Some(
+            types::Customer::builder()
+                .email(Some("sample@example.com".to_owned()))
+                .try_into()
+                .expect("valid"),
+        ));
+    let form_token = match client
+        .create_payment(request.try_into().expect("a valid request"))
+        .await
+    {
         Ok(form) => {
-            t.ok("Charge/CreatePayment 100.00 PEN", format!("formToken {}…", &form.form_token[..12]));
+            t.ok(
+                "Charge/CreatePayment 100.00 PEN",
+                format!("formToken {}…", &form.form_token[..12]),
+            );
             form.form_token
         }
         Err(e) => return t.fail("Charge/CreatePayment", e),
     };
-    let snippet = EmbeddedForm::new(StaticHost::Custom(sandbox.base_url().to_owned()), defaults::PUBLIC_KEY, form_token.as_str());
-    t.ok("embedded form snippet", format!("{} bytes of HTML for the checkout page", snippet.page().len()));
+    let snippet = EmbeddedForm::new(
+        StaticHost::Custom(sandbox.base_url().to_owned()),
+        defaults::PUBLIC_KEY,
+        form_token.as_str(),
+    );
+    t.ok(
+        "embedded form snippet",
+        format!(
+            "{} bytes of HTML for the checkout page",
+            snippet.page().len()
+        ),
+    );
 
     // The shopper pays with the "captured" test card (the sandbox's control endpoint stands in
     // for the browser); the sandbox sends the IPN, then gives the browser-return fields.
@@ -184,19 +222,36 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         Ok(response) => response.json().await.unwrap_or_default(),
         Err(e) => return t.fail("shopper pays", e),
     };
-    t.check("shopper pays with test card 4970100000000009", paid["orderStatus"] == "PAID", format!("orderStatus {}", paid["orderStatus"].as_str().unwrap_or("?")));
+    t.check(
+        "shopper pays with test card 4970100000000009",
+        paid["orderStatus"] == "PAID",
+        format!(
+            "orderStatus {}",
+            paid["orderStatus"].as_str().unwrap_or("?")
+        ),
+    );
 
     let fields: Vec<(String, String)> = paid["browserReturn"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
-    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
     let keys = Keys::new(defaults::PASSWORD, defaults::HMAC_KEY);
     match notification::verify(body.as_bytes(), &keys) {
         Ok(v) => t.check(
             "browser return verified (HMAC-SHA-256 key)",
             v.signed_with() == SignedWith::HmacKey && v.is_paid(),
-            format!("signed with {}, paid: {}", v.signed_with().wire_name(), v.is_paid()),
+            format!(
+                "signed with {}, paid: {}",
+                v.signed_with().wire_name(),
+                v.is_paid()
+            ),
         ),
         Err(e) => t.fail("browser return verified", e),
     }
@@ -210,10 +265,18 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
                 t.check(
                     "IPN received and verified (password)",
                     ipn.signed_with() == SignedWith::Password && ipn.is_paid() && ipn.is_final(),
-                    format!("merchant answered HTTP {}, order paid and final", paid["ipn"]["status"]),
+                    format!(
+                        "merchant answered HTTP {}, order paid and final",
+                        paid["ipn"]["status"]
+                    ),
                 );
-                t.detail(format!("raw kr-answer kept for storage: {} bytes", ipn.raw_answer().len()));
-                payment.and_then(|p| p.transaction()).and_then(|tx| tx.uuid.clone())
+                t.detail(format!(
+                    "raw kr-answer kept for storage: {} bytes",
+                    ipn.raw_answer().len()
+                ));
+                payment
+                    .and_then(|p| p.transaction())
+                    .and_then(|tx| tx.uuid.clone())
             }
             _ => {
                 t.fail("IPN received and verified", "no IPN arrived");
@@ -222,43 +285,105 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         }
     };
 
-    match client.get_order(types::OrderGetRequest { order_id: order_id.clone().try_into().expect("non-empty"), operation_type: None }).await {
+    match client
+        .get_order(types::OrderGetRequest {
+            order_id: order_id.clone().try_into().expect("non-empty"),
+            operation_type: None,
+        })
+        .await
+    {
         Ok(order) => {
             let txs = order.transactions.unwrap_or_default();
-            let status = txs.first().and_then(|tx| tx.detailed_status.clone()).map(|s| s.to_string()).unwrap_or_default();
-            t.check("Order/Get", txs.len() == 1 && status == "CAPTURED", format!("{} transaction, {status}", txs.len()));
+            let status = txs
+                .first()
+                .and_then(|tx| tx.detailed_status.clone())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            t.check(
+                "Order/Get",
+                txs.len() == 1 && status == "CAPTURED",
+                format!("{} transaction, {status}", txs.len()),
+            );
         }
         Err(e) => t.fail("Order/Get", e),
     }
 
     if let Some(uuid) = uuid {
-        let refund = types::TransactionCancelOrRefundRequest::builder().uuid(uuid).amount(Some(types::Amount(4000)));
-        match client.cancel_or_refund_transaction(refund.try_into().expect("a valid request")).await {
+        let refund = types::TransactionCancelOrRefundRequest::builder()
+            .uuid(uuid)
+            .amount(Some(types::Amount(4000)));
+        match client
+            .cancel_or_refund_transaction(refund.try_into().expect("a valid request"))
+            .await
+        {
             Ok(tx) => t.check(
                 "Transaction/CancelOrRefund 40.00 PEN",
-                tx.operation_type.as_ref().map(ToString::to_string).as_deref() == Some("CREDIT"),
-                format!("new {} transaction of {}", tx.operation_type.as_ref().map(ToString::to_string).unwrap_or_default(), tx.amount.unwrap_or(0)),
+                tx.operation_type
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .as_deref()
+                    == Some("CREDIT"),
+                format!(
+                    "new {} transaction of {}",
+                    tx.operation_type
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    tx.amount.unwrap_or(0)
+                ),
             ),
             Err(e) => t.fail("Transaction/CancelOrRefund", e),
         }
         let second = wait_for(inbox, |i| i.lyra_ipns.len() >= 2).await;
-        t.check("second IPN for the refund", second, "several IPNs per order: handle them idempotently");
+        t.check(
+            "second IPN for the refund",
+            second,
+            "several IPNs per order: handle them idempotently",
+        );
     }
 
     let order = types::CreatePaymentOrderRequest::builder()
         .amount(200050)
         .currency("PEN")
         .order_id(Some(format!("{order_id}-link").try_into().expect("short")))
-        .channel_options(Some(types::ChannelOptions::builder().channel_type(types::ChannelType::Url).try_into().expect("valid")));
-    match client.create_payment_order(order.try_into().expect("a valid request")).await {
+        .channel_options(Some(
+            types::ChannelOptions::builder()
+                .channel_type(types::ChannelType::Url)
+                .try_into()
+                .expect("valid"),
+        ));
+    match client
+        .create_payment_order(order.try_into().expect("a valid request"))
+        .await
+    {
         Ok(created) => {
             let id = created.payment_order_id.clone().unwrap_or_default();
-            t.ok("Charge/CreatePaymentOrder 2,000.50 PEN", format!("link {}", created.payment_url.as_deref().unwrap_or("")));
-            match client.get_payment_order(types::PaymentOrderGetRequest { payment_order_id: id.try_into().expect("non-empty") }).await {
+            t.ok(
+                "Charge/CreatePaymentOrder 2,000.50 PEN",
+                format!("link {}", created.payment_url.as_deref().unwrap_or("")),
+            );
+            match client
+                .get_payment_order(types::PaymentOrderGetRequest {
+                    payment_order_id: id.try_into().expect("non-empty"),
+                })
+                .await
+            {
                 Ok(order) => t.check(
                     "Charge/PaymentOrder/Get",
-                    order.payment_order_status.as_ref().map(ToString::to_string).as_deref() == Some("RUNNING"),
-                    format!("status {}", order.payment_order_status.as_ref().map(ToString::to_string).unwrap_or_default()),
+                    order
+                        .payment_order_status
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .as_deref()
+                        == Some("RUNNING"),
+                    format!(
+                        "status {}",
+                        order
+                            .payment_order_status
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ),
                 ),
                 Err(e) => t.fail("Charge/PaymentOrder/Get", e),
             }
@@ -266,12 +391,24 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         Err(e) => t.fail("Charge/CreatePaymentOrder", e),
     }
 
-    let missing = types::PaymentOrderGetRequest { payment_order_id: "00000000000000000000000000000000".try_into().expect("non-empty") };
+    let missing = types::PaymentOrderGetRequest {
+        payment_order_id: "00000000000000000000000000000000"
+            .try_into()
+            .expect("non-empty"),
+    };
     match client.get_payment_order(missing).await {
-        Err(LyraError::Api(api)) => t.check("API error handled (unknown payment order)", api.error_code == "PSP_1000", api),
+        Err(LyraError::Api(api)) => t.check(
+            "API error handled (unknown payment order)",
+            api.error_code == "PSP_1000",
+            api,
+        ),
         Err(e) => t.fail("API error handled", e),
         Ok(_) => t.fail("API error handled", "an unknown payment order was found"),
     }
     let rejected = inbox.lock().unwrap().lyra_rejected;
-    t.check("no IPN rejected by the merchant", rejected == 0, format!("{rejected} rejected"));
+    t.check(
+        "no IPN rejected by the merchant",
+        rejected == 0,
+        format!("{rejected} rejected"),
+    );
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use pasarela::etpay::notification::{jwt_from_body, jwt_from_redirect, peek_session_token_unverified, Notification, Verifier};
+use pasarela::etpay::notification::{
+    jwt_from_body, jwt_from_redirect, peek_session_token_unverified, Notification, Verifier,
+};
 use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, SessionRequest};
 use pasarela::sandbox::{defaults, Sandbox};
 use pasarela::Secret;
@@ -19,8 +21,16 @@ pub(super) async fn webhook(State(inbox): State<Shared>, body: Bytes) -> StatusC
     let verified = (|| {
         let jwt = jwt_from_body(&body).ok()?;
         let session_token = peek_session_token_unverified(&jwt).ok()?;
-        let signature_token = inbox.lock().unwrap().etpay_sessions.get(&session_token)?.clone();
-        match Verifier::new().with_max_age(Duration::from_secs(600)).verify_notification(&jwt, &signature_token, &session_token) {
+        let signature_token = inbox
+            .lock()
+            .unwrap()
+            .etpay_sessions
+            .get(&session_token)?
+            .clone();
+        match Verifier::new()
+            .with_max_age(Duration::from_secs(600))
+            .verify_notification(&jwt, &signature_token, &session_token)
+        {
             Ok(Notification::Payment(payment)) => Some(payment.claims_json().to_owned()),
             _ => None,
         }
@@ -61,8 +71,17 @@ pub(super) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) 
         Ok(session) => session,
         Err(e) => return t.fail("session/initialize", e),
     };
-    inbox.lock().unwrap().etpay_sessions.insert(session.token().to_owned(), session.signature_token().clone());
-    t.ok("session/initialize $50.000 CLP", format!("funnel {}…", &session.funnel_url()[..session.funnel_url().len().min(60)]));
+    inbox.lock().unwrap().etpay_sessions.insert(
+        session.token().to_owned(),
+        session.signature_token().clone(),
+    );
+    t.ok(
+        "session/initialize $50.000 CLP",
+        format!(
+            "funnel {}…",
+            &session.funnel_url()[..session.funnel_url().len().min(60)]
+        ),
+    );
 
     let payer = reqwest::Client::new();
     let paid: serde_json::Value = match payer
@@ -74,11 +93,19 @@ pub(super) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) 
         Ok(response) => response.json().await.unwrap_or_default(),
         Err(e) => return t.fail("payer approves the transfer", e),
     };
-    t.check("payer approves the transfer in the funnel", paid["webhook"]["status"] == 200, format!("webhook answered HTTP {}", paid["webhook"]["status"]));
+    t.check(
+        "payer approves the transfer in the funnel",
+        paid["webhook"]["status"] == 200,
+        format!("webhook answered HTTP {}", paid["webhook"]["status"]),
+    );
 
     match paid["redirect"].as_str().map(jwt_from_redirect) {
         Some(Ok(jwt)) => match Verifier::new().verify_payment(&jwt, session.signature_token()) {
-            Ok(payment) => t.check("redirect ?jwt= verified (HS256)", payment.claims().is_paid(), "shows the payer a result page; not authoritative"),
+            Ok(payment) => t.check(
+                "redirect ?jwt= verified (HS256)",
+                payment.claims().is_paid(),
+                "shows the payer a result page; not authoritative",
+            ),
             Err(e) => t.fail("redirect ?jwt= verified", e),
         },
         Some(Err(e)) => t.fail("redirect ?jwt= verified", e),
@@ -92,7 +119,10 @@ pub(super) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) 
             Ok(claims) => t.check(
                 "webhook JWT verified and cross-checked",
                 claims.is_paid() && claims.cross_check(&order_id, 50_000).is_ok(),
-                format!("paid: {}, order id and amount match the order", claims.is_paid()),
+                format!(
+                    "paid: {}, order id and amount match the order",
+                    claims.is_paid()
+                ),
             ),
             Err(e) => t.fail("webhook JWT verified", e),
         }
@@ -100,14 +130,25 @@ pub(super) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) 
         t.fail("webhook JWT verified", "no verified webhook arrived");
     }
 
-    match client.check_payment_status(&PaymentQuery::MerchantOrderId(order_id.clone())).await {
+    match client
+        .check_payment_status(&PaymentQuery::MerchantOrderId(order_id.clone()))
+        .await
+    {
         Ok(found) => t.check(
             "merchant/check_payment_status",
             found.len() == 1 && found[0].is_paid(),
-            format!("{} attempt(s), paid: {}", found.len(), found.first().is_some_and(|c| c.is_paid())),
+            format!(
+                "{} attempt(s), paid: {}",
+                found.len(),
+                found.first().is_some_and(|c| c.is_paid())
+            ),
         ),
         Err(e) => t.fail("merchant/check_payment_status", e),
     }
     let rejected = inbox.lock().unwrap().etpay_rejected;
-    t.check("no webhook rejected by the merchant", rejected == 0, format!("{rejected} rejected"));
+    t.check(
+        "no webhook rejected by the merchant",
+        rejected == 0,
+        format!("{rejected} rejected"),
+    );
 }

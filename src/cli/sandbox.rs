@@ -84,14 +84,32 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
     };
     let base = sandbox.base_url();
     println!("pasarela sandbox listening on {base}");
-    println!("  Lyra REST API   {base}/api-payment/V4/...   (static host for the form script: {base})");
-    println!("  ETpay api_url   {}    pmt_url {}", sandbox.etpay_api_url(), sandbox.etpay_pmt_url());
+    println!(
+        "  Lyra REST API   {base}/api-payment/V4/...   (static host for the form script: {base})"
+    );
+    println!(
+        "  ETpay api_url   {}    pmt_url {}",
+        sandbox.etpay_api_url(),
+        sandbox.etpay_pmt_url()
+    );
     println!("  notifications   {base}/sandbox/notifications");
     if builtin {
         println!("  built-in test credentials (safe to share, they only work here):");
-        println!("    Lyra shop id {}  password {}", defaults::SHOP_ID, defaults::PASSWORD);
-        println!("    Lyra HMAC-SHA-256 key {}  public key {}", defaults::HMAC_KEY, defaults::PUBLIC_KEY);
-        println!("    ETpay merchant_code {}  merchant_api_token {}", defaults::ETPAY_MERCHANT_CODE, defaults::ETPAY_API_TOKEN);
+        println!(
+            "    Lyra shop id {}  password {}",
+            defaults::SHOP_ID,
+            defaults::PASSWORD
+        );
+        println!(
+            "    Lyra HMAC-SHA-256 key {}  public key {}",
+            defaults::HMAC_KEY,
+            defaults::PUBLIC_KEY
+        );
+        println!(
+            "    ETpay merchant_code {}  merchant_api_token {}",
+            defaults::ETPAY_MERCHANT_CODE,
+            defaults::ETPAY_API_TOKEN
+        );
     } else {
         println!("  credentials: as configured (not printed)");
     }

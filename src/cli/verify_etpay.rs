@@ -91,7 +91,6 @@ fn verify(args: &VerifyEtpayArgs) -> u8 {
                 Notification::SystemError(_) => {
                     "authentic system error (signed with the session token): payment state unknown"
                 }
-                _ => "authentic",
             };
             print_claims(notification.claims_json());
             eprintln!("{summary}");

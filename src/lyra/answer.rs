@@ -66,8 +66,12 @@ impl Answer {
     /// When `_type` names a known answer but the object does not match its schema; the error
     /// names the `_type` and serde's reason.
     pub fn from_value(value: Value) -> Result<Self, serde_json::Error> {
-        fn decode<T: serde::de::DeserializeOwned>(ty: &str, value: Value) -> Result<T, serde_json::Error> {
-            serde_json::from_value(value).map_err(|e| serde_json::Error::custom(format!("answer of _type {ty}: {e}")))
+        fn decode<T: serde::de::DeserializeOwned>(
+            ty: &str,
+            value: Value,
+        ) -> Result<T, serde_json::Error> {
+            serde_json::from_value(value)
+                .map_err(|e| serde_json::Error::custom(format!("answer of _type {ty}: {e}")))
         }
         let ty = match value.get("_type").and_then(Value::as_str) {
             Some(ty) => ty.to_owned(),
@@ -144,7 +148,10 @@ impl schemars::JsonSchema for Answer {
             }),
         ];
         Schema::Object(SchemaObject {
-            subschemas: Some(Box::new(SubschemaValidation { any_of: Some(known), ..Default::default() })),
+            subschemas: Some(Box::new(SubschemaValidation {
+                any_of: Some(known),
+                ..Default::default()
+            })),
             ..Default::default()
         })
     }

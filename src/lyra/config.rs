@@ -57,7 +57,11 @@ pub struct LyraConfig {
 
 impl LyraConfig {
     /// A configuration with the default timeouts and user agent.
-    pub fn new(shop_id: impl Into<String>, password: impl Into<Secret>, base_url: impl Into<String>) -> Self {
+    pub fn new(
+        shop_id: impl Into<String>,
+        password: impl Into<Secret>,
+        base_url: impl Into<String>,
+    ) -> Self {
         LyraConfig {
             shop_id: shop_id.into(),
             password: password.into(),
@@ -74,9 +78,16 @@ impl LyraConfig {
     /// # Errors
     /// When the shop id or the password is not set.
     pub fn from_env() -> Result<Self, super::LyraError> {
-        let var = |name: &str| std::env::var(name).map_err(|_| super::LyraError::Config(format!("{name} is not set")));
-        let base = std::env::var("PASARELA_LYRA_BASE_URL").unwrap_or_else(|_| server::MICUENTAWEB.to_owned());
-        Ok(LyraConfig::new(var("PASARELA_LYRA_SHOP_ID")?, var("PASARELA_LYRA_PASSWORD")?, base))
+        let var = |name: &str| {
+            std::env::var(name).map_err(|_| super::LyraError::Config(format!("{name} is not set")))
+        };
+        let base = std::env::var("PASARELA_LYRA_BASE_URL")
+            .unwrap_or_else(|_| server::MICUENTAWEB.to_owned());
+        Ok(LyraConfig::new(
+            var("PASARELA_LYRA_SHOP_ID")?,
+            var("PASARELA_LYRA_PASSWORD")?,
+            base,
+        ))
     }
 
     /// Sets the timeout of a whole call.

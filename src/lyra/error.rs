@@ -126,7 +126,10 @@ impl LyraError {
     /// connected, bad configuration). When true, a non-idempotent call (CreatePayment,
     /// CancelOrRefund…) may have taken effect: read the state back before repeating it.
     pub fn may_have_reached_gateway(&self) -> bool {
-        !matches!(self, LyraError::InvalidRequest { .. } | LyraError::Connect { .. } | LyraError::Config(_))
+        !matches!(
+            self,
+            LyraError::InvalidRequest { .. } | LyraError::Connect { .. } | LyraError::Config(_)
+        )
     }
 
     /// The documented API error, if the gateway answered with one.
@@ -166,25 +169,63 @@ impl fmt::Display for LyraError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LyraError::Api(e) => write!(f, "Lyra API error: {e}"),
-            LyraError::InvalidRequest { web_service, message } => {
-                write!(f, "Lyra {web_service}: invalid request, not sent: {message}")
+            LyraError::InvalidRequest {
+                web_service,
+                message,
+            } => {
+                write!(
+                    f,
+                    "Lyra {web_service}: invalid request, not sent: {message}"
+                )
             }
-            LyraError::Connect { web_service, message } => {
-                write!(f, "Lyra {web_service}: could not connect (request not sent): {message}")
+            LyraError::Connect {
+                web_service,
+                message,
+            } => {
+                write!(
+                    f,
+                    "Lyra {web_service}: could not connect (request not sent): {message}"
+                )
             }
             LyraError::Timeout { web_service } => {
-                write!(f, "Lyra {web_service}: timed out; the gateway may have processed the request")
+                write!(
+                    f,
+                    "Lyra {web_service}: timed out; the gateway may have processed the request"
+                )
             }
-            LyraError::Transport { web_service, message } => {
+            LyraError::Transport {
+                web_service,
+                message,
+            } => {
                 write!(f, "Lyra {web_service}: connection failed after sending; the gateway may have processed the request: {message}")
             }
-            LyraError::HttpStatus { web_service, status, body } => {
-                write!(f, "Lyra {web_service}: unexpected HTTP status {status} ({} bytes of body)", body.len())
+            LyraError::HttpStatus {
+                web_service,
+                status,
+                body,
+            } => {
+                write!(
+                    f,
+                    "Lyra {web_service}: unexpected HTTP status {status} ({} bytes of body)",
+                    body.len()
+                )
             }
-            LyraError::UndecodableResponse { web_service, reason, body } => {
-                write!(f, "Lyra {web_service}: undecodable response ({} bytes): {reason}", body.len())
+            LyraError::UndecodableResponse {
+                web_service,
+                reason,
+                body,
+            } => {
+                write!(
+                    f,
+                    "Lyra {web_service}: undecodable response ({} bytes): {reason}",
+                    body.len()
+                )
             }
-            LyraError::UnexpectedAnswer { web_service, expected, answer } => write!(
+            LyraError::UnexpectedAnswer {
+                web_service,
+                expected,
+                answer,
+            } => write!(
                 f,
                 "Lyra {web_service}: expected an answer of _type {expected}, got {}",
                 answer.type_name().unwrap_or("(no _type)")

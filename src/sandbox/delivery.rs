@@ -25,7 +25,11 @@ pub struct DeliveryPolicy {
 
 impl Default for DeliveryPolicy {
     fn default() -> Self {
-        DeliveryPolicy { attempts: 4, first_backoff: Duration::from_millis(500), attempt_timeout: Duration::from_secs(10) }
+        DeliveryPolicy {
+            attempts: 4,
+            first_backoff: Duration::from_millis(500),
+            attempt_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -74,10 +78,20 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     pub(crate) fn new(policy: DeliveryPolicy, capacity: usize, verbose: bool) -> Delivery {
-        let client = crate::http::client_builder(policy.attempt_timeout, policy.attempt_timeout, crate::http::DEFAULT_USER_AGENT)
-            .build()
-            .unwrap_or_default();
-        Delivery { client, policy, log: Mutex::new(Bounded::new(capacity)), next_id: AtomicU64::new(1), verbose }
+        let client = crate::http::client_builder(
+            policy.attempt_timeout,
+            policy.attempt_timeout,
+            crate::http::DEFAULT_USER_AGENT,
+        )
+        .build()
+        .unwrap_or_default();
+        Delivery {
+            client,
+            policy,
+            log: Mutex::new(Bounded::new(capacity)),
+            next_id: AtomicU64::new(1),
+            verbose,
+        }
     }
 
     /// Starts delivering in the background; the receiver yields the first attempt.
@@ -89,8 +103,18 @@ impl Delivery {
         body: Vec<u8>,
     ) -> (u64, oneshot::Receiver<Attempt>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let record = NotificationRecord { id, kind, target: target.clone(), attempts: Vec::new(), delivered: false, gave_up: false };
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).insert(id, record);
+        let record = NotificationRecord {
+            id,
+            kind,
+            target: target.clone(),
+            attempts: Vec::new(),
+            delivered: false,
+            gave_up: false,
+        };
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, record);
         let (first_tx, first_rx) = oneshot::channel();
         let this = self.clone();
         tokio::spawn(async move {
@@ -103,7 +127,10 @@ impl Delivery {
                     eprintln!(
                         "sandbox: {kind} #{id} attempt {n}/{} to {target}: {}",
                         this.policy.attempts,
-                        attempt.status.map_or_else(|| attempt.error.clone().unwrap_or_default(), |s| format!("HTTP {s}"))
+                        attempt.status.map_or_else(
+                            || attempt.error.clone().unwrap_or_default(),
+                            |s| format!("HTTP {s}")
+                        )
                     );
                 }
                 let last = n == this.policy.attempts.max(1);
@@ -123,13 +150,29 @@ impl Delivery {
 
     async fn attempt(&self, target: &str, content_type: &'static str, body: &[u8]) -> Attempt {
         let at = now_iso();
-        let result = self.client.post(target).header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_vec()).send().await;
+        let result = self
+            .client
+            .post(target)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.to_vec())
+            .send()
+            .await;
         match result {
-            Ok(response) => Attempt { at, status: Some(response.status().as_u16()), error: None },
+            Ok(response) => Attempt {
+                at,
+                status: Some(response.status().as_u16()),
+                error: None,
+            },
             Err(e) => Attempt {
                 at,
                 status: None,
-                error: Some(if e.is_timeout() { "timeout".to_owned() } else if e.is_connect() { "connection failed".to_owned() } else { "connection error".to_owned() }),
+                error: Some(if e.is_timeout() {
+                    "timeout".to_owned()
+                } else if e.is_connect() {
+                    "connection failed".to_owned()
+                } else {
+                    "connection error".to_owned()
+                }),
             },
         }
     }
@@ -145,6 +188,11 @@ impl Delivery {
 
     /// Every notification still remembered, oldest first.
     pub(crate) fn list(&self) -> Vec<NotificationRecord> {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 }

@@ -24,8 +24,12 @@ use crate::spec::SpecValidator;
 use crate::Secret;
 
 /// The test banks of the funnel: (code, display name).
-pub const TEST_BANKS: &[(&str, &str)] =
-    &[("cl_test", "Banco de prueba"), ("cl_estado", "BancoEstado"), ("cl_santander", "Banco Santander"), ("cl_bci", "Banco BCI")];
+pub const TEST_BANKS: &[(&str, &str)] = &[
+    ("cl_test", "Banco de prueba"),
+    ("cl_estado", "BancoEstado"),
+    ("cl_santander", "Banco Santander"),
+    ("cl_bci", "Banco BCI"),
+];
 
 #[derive(Clone, Debug)]
 pub(crate) struct Session {
@@ -44,15 +48,24 @@ pub(crate) struct EtpayState {
 
 impl EtpayState {
     pub(crate) fn new(capacity: usize) -> Self {
-        EtpayState { sessions: Bounded::new(capacity), payments: Bounded::new(capacity) }
+        EtpayState {
+            sessions: Bounded::new(capacity),
+            payments: Bounded::new(capacity),
+        }
     }
 }
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/etpay/session/initialize", post(initialize))
-        .route("/etpay/merchant/check_payment_status", post(check_payment_status))
-        .route("/sandbox/etpay/session/{token}", get(funnel).post(funnel_submit))
+        .route(
+            "/etpay/merchant/check_payment_status",
+            post(check_payment_status),
+        )
+        .route(
+            "/sandbox/etpay/session/{token}",
+            get(funnel).post(funnel_submit),
+        )
         .route("/sandbox/etpay/pay", post(control_pay))
         .route("/sandbox/etpay/terms", get(terms))
 }
@@ -63,16 +76,31 @@ fn message(status: StatusCode, text: &str) -> Response {
 
 /// Decodes and validates a request body against its component; checks the API token.
 fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
-    let request: Value = serde_json::from_slice(body).map_err(|e| message(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")))?;
+    let request: Value = serde_json::from_slice(body)
+        .map_err(|e| message(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")))?;
     if let Err(violations) = SpecValidator::etpay().validate(component, &request) {
         let first = &violations[0];
         let field = first.instance_path.trim_start_matches('/');
-        return Err(message(StatusCode::BAD_REQUEST, &format!("invalid field {}: {}", if field.is_empty() { "(body)" } else { field }, first.message)));
+        return Err(message(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "invalid field {}: {}",
+                if field.is_empty() { "(body)" } else { field },
+                first.message
+            ),
+        ));
     }
-    let token_ok = request["merchant_api_token"].as_str().is_some_and(|t| Secret::new(t) == app.config.etpay_api_token);
-    let code_ok = request.get("merchant_code").is_none_or(|c| c.as_str() == Some(app.config.etpay_merchant_code.as_str()));
+    let token_ok = request["merchant_api_token"]
+        .as_str()
+        .is_some_and(|t| Secret::new(t) == app.config.etpay_api_token);
+    let code_ok = request
+        .get("merchant_code")
+        .is_none_or(|c| c.as_str() == Some(app.config.etpay_merchant_code.as_str()));
     if !token_ok || !code_ok {
-        return Err(message(StatusCode::UNAUTHORIZED, "invalid merchant credentials"));
+        return Err(message(
+            StatusCode::UNAUTHORIZED,
+            "invalid merchant credentials",
+        ));
     }
     Ok(request)
 }
@@ -82,13 +110,22 @@ async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(request) => request,
         Err(response) => return response,
     };
-    let session = Session { token: new_token(64), signature_token: Secret::new(new_token(64)), request, done: false };
+    let session = Session {
+        token: new_token(64),
+        signature_token: Secret::new(new_token(64)),
+        request,
+        done: false,
+    };
     let answer = json!({
         "token": session.token,
         "signature_token": session.signature_token.expose(),
         "terms_url": format!("{}/sandbox/etpay/terms", app.base_url()),
     });
-    app.etpay.lock().unwrap_or_else(|e| e.into_inner()).sessions.insert(session.token.clone(), session);
+    app.etpay
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .sessions
+        .insert(session.token.clone(), session);
     Json(answer).into_response()
 }
 
@@ -102,10 +139,18 @@ async fn check_payment_status(State(app): State<Arc<App>>, body: Bytes) -> Respo
         .filter_map(|key| request[key].as_str().map(|v| (key, v)))
         .collect();
     if filters.is_empty() {
-        return message(StatusCode::BAD_REQUEST, "one of payment_token, merchant_order_id or session_token is required");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "one of payment_token, merchant_order_id or session_token is required",
+        );
     }
     let state = app.etpay.lock().unwrap_or_else(|e| e.into_inner());
-    let found: Vec<Value> = state.payments.values().filter(|claims| filters.iter().all(|(k, v)| claims[*k] == *v)).cloned().collect();
+    let found: Vec<Value> = state
+        .payments
+        .values()
+        .filter(|claims| filters.iter().all(|(k, v)| claims[*k] == *v))
+        .cloned()
+        .collect();
     Json(found).into_response()
 }
 
@@ -123,12 +168,23 @@ struct Outcome {
 
 /// Completes a session: signs the claims, posts the webhook (waits for the first attempt) and
 /// builds the redirect URL with `jwt=`.
-async fn complete(app: &App, token: &str, outcome: &str, bank: &str) -> Result<Outcome, (StatusCode, String)> {
+async fn complete(
+    app: &App,
+    token: &str,
+    outcome: &str,
+    bank: &str,
+) -> Result<Outcome, (StatusCode, String)> {
     let session = {
         let mut state = app.etpay.lock().unwrap_or_else(|e| e.into_inner());
-        let session = state.sessions.get_mut(&token.to_owned()).ok_or((StatusCode::NOT_FOUND, "unknown session".to_owned()))?;
+        let session = state
+            .sessions
+            .get_mut(&token.to_owned())
+            .ok_or((StatusCode::NOT_FOUND, "unknown session".to_owned()))?;
         if session.done {
-            return Err((StatusCode::CONFLICT, "this session is already finished".to_owned()));
+            return Err((
+                StatusCode::CONFLICT,
+                "this session is already finished".to_owned(),
+            ));
         }
         session.done = true;
         session.clone()
@@ -137,9 +193,15 @@ async fn complete(app: &App, token: &str, outcome: &str, bank: &str) -> Result<O
     let paid = outcome == "paid";
     let (claims, key) = if outcome == "system_error" {
         // ETpay's system-error redirect: signed with the session token, no webhook.
-        (json!({"session_token": session.token, "system_error": true, "iat": unix_now()}), Secret::new(session.token.clone()))
+        (
+            json!({"session_token": session.token, "system_error": true, "iat": unix_now()}),
+            Secret::new(session.token.clone()),
+        )
     } else {
-        let bank_name = TEST_BANKS.iter().find(|(code, _)| *code == bank).map_or("Banco de prueba", |(_, name)| *name);
+        let bank_name = TEST_BANKS
+            .iter()
+            .find(|(code, _)| *code == bank)
+            .map_or("Banco de prueba", |(_, name)| *name);
         let claims = json!({
             "session_token": session.token,
             "merchant_account_bank": "cl_estado", "merchant_account_type": "cuenta_vista", "merchant_account": "19687526",
@@ -151,27 +213,60 @@ async fn complete(app: &App, token: &str, outcome: &str, bank: &str) -> Result<O
         });
         (claims, session.signature_token.clone())
     };
-    let jwt = sign_for_tests(&claims, &key).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let jwt = sign_for_tests(&claims, &key)
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let mut webhook = json!({"target": null, "status": null, "error": null});
     if outcome != "system_error" {
-        app.etpay.lock().unwrap_or_else(|e| e.into_inner()).payments.insert(claims["payment_token"].as_str().unwrap_or_default().to_owned(), claims.clone());
-        let target = r["payment_webhook_url"].as_str().map(str::to_owned).or_else(|| app.config.etpay_webhook_url.clone());
+        app.etpay
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .payments
+            .insert(
+                claims["payment_token"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                claims.clone(),
+            );
+        let target = r["payment_webhook_url"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| app.config.etpay_webhook_url.clone());
         match target {
             Some(target) => {
                 let body = serde_json::to_vec(&json!({"payment": jwt})).unwrap_or_default();
-                let (_, first) = app.delivery.start("etpay-webhook", target.clone(), "application/json", body);
+                let (_, first) =
+                    app.delivery
+                        .start("etpay-webhook", target.clone(), "application/json", body);
                 let attempt = first.await.ok();
                 webhook = json!({"target": target, "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)});
             }
-            None => webhook["error"] = json!("no webhook URL: set payment_webhook_url or the sandbox's --etpay-webhook-url"),
+            None => {
+                webhook["error"] = json!(
+                    "no webhook URL: set payment_webhook_url or the sandbox's --etpay-webhook-url"
+                )
+            }
         }
     }
-    let url_field = if paid { "payment_completed_url" } else { "payment_cancellation_url" };
+    let url_field = if paid {
+        "payment_completed_url"
+    } else {
+        "payment_cancellation_url"
+    };
     let redirect = r[url_field].as_str().map(|url| {
-        let separator = if url.contains('?') { r["concat"].as_str().unwrap_or("&") } else { "?" };
+        let separator = if url.contains('?') {
+            r["concat"].as_str().unwrap_or("&")
+        } else {
+            "?"
+        };
         format!("{url}{separator}jwt={jwt}")
     });
-    Ok(Outcome { jwt, claims, webhook, redirect })
+    Ok(Outcome {
+        jwt,
+        claims,
+        webhook,
+        redirect,
+    })
 }
 
 async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
@@ -179,7 +274,9 @@ async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Respo
         let state = app.etpay.lock().unwrap_or_else(|e| e.into_inner());
         match state.sessions.get(&token) {
             Some(session) if !session.done => session.request.clone(),
-            Some(_) => return (StatusCode::CONFLICT, "this session is already finished").into_response(),
+            Some(_) => {
+                return (StatusCode::CONFLICT, "this session is already finished").into_response()
+            }
             None => return (StatusCode::NOT_FOUND, "unknown session").into_response(),
         }
     };
@@ -187,7 +284,13 @@ async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Respo
     let banks: String = TEST_BANKS
         .iter()
         .enumerate()
-        .map(|(i, (code, name))| format!("<label><input type=\"radio\" name=\"bank\" value=\"{code}\"{}> {}</label><br>", if i == 0 { " checked" } else { "" }, html(name)))
+        .map(|(i, (code, name))| {
+            format!(
+                "<label><input type=\"radio\" name=\"bank\" value=\"{code}\"{}> {}</label><br>",
+                if i == 0 { " checked" } else { "" },
+                html(name)
+            )
+        })
         .collect();
     Html(format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>ETpay sandbox</title></head><body>\
@@ -207,11 +310,33 @@ struct FunnelChoice {
     outcome: String,
 }
 
-async fn funnel_submit(State(app): State<Arc<App>>, Path(token): Path<String>, Form(choice): Form<FunnelChoice>) -> Response {
-    let outcome = if choice.outcome == "paid" { "paid" } else { "rejected" };
-    match complete(&app, &token, outcome, choice.bank.as_deref().unwrap_or("cl_test")).await {
-        Ok(Outcome { redirect: Some(url), .. }) => Redirect::to(&url).into_response(),
-        Ok(done) => Html(format!("<!DOCTYPE html><html><body><h1>{outcome}</h1><pre>{}</pre></body></html>", html(&done.claims.to_string()))).into_response(),
+async fn funnel_submit(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    Form(choice): Form<FunnelChoice>,
+) -> Response {
+    let outcome = if choice.outcome == "paid" {
+        "paid"
+    } else {
+        "rejected"
+    };
+    match complete(
+        &app,
+        &token,
+        outcome,
+        choice.bank.as_deref().unwrap_or("cl_test"),
+    )
+    .await
+    {
+        Ok(Outcome {
+            redirect: Some(url),
+            ..
+        }) => Redirect::to(&url).into_response(),
+        Ok(done) => Html(format!(
+            "<!DOCTYPE html><html><body><h1>{outcome}</h1><pre>{}</pre></body></html>",
+            html(&done.claims.to_string())
+        ))
+        .into_response(),
         Err((status, text)) => (status, text).into_response(),
     }
 }
@@ -226,8 +351,14 @@ struct ControlPay {
 }
 
 async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay>) -> Response {
-    if !matches!(request.outcome.as_str(), "paid" | "rejected" | "system_error") {
-        return message(StatusCode::BAD_REQUEST, "outcome must be paid, rejected or system_error");
+    if !matches!(
+        request.outcome.as_str(),
+        "paid" | "rejected" | "system_error"
+    ) {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "outcome must be paid, rejected or system_error",
+        );
     }
     match complete(&app, &request.token, &request.outcome, request.bank.as_deref().unwrap_or("cl_test")).await {
         Ok(done) => Json(json!({"jwt": done.jwt, "claims": done.claims, "webhook": done.webhook, "redirect": done.redirect})).into_response(),

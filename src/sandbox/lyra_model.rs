@@ -36,10 +36,30 @@ pub enum CardOutcome {
 
 /// The documented test cards.
 pub const TEST_CARDS: &[TestCard] = &[
-    TestCard { pan: "4970100000000003", brand: "VISA", outcome: CardOutcome::Authorised, label: "accepted (PAID / AUTHORISED, capture pending)" },
-    TestCard { pan: "4970100000000009", brand: "VISA", outcome: CardOutcome::Captured, label: "accepted and captured at once (PAID / CAPTURED)" },
-    TestCard { pan: "4970100000000014", brand: "VISA", outcome: CardOutcome::Refused, label: "refused by the issuer (UNPAID / REFUSED, ACQ_001)" },
-    TestCard { pan: "5970100300000018", brand: "MASTERCARD", outcome: CardOutcome::ToValidate, label: "accepted, manual validation (RUNNING / AUTHORISED_TO_VALIDATE)" },
+    TestCard {
+        pan: "4970100000000003",
+        brand: "VISA",
+        outcome: CardOutcome::Authorised,
+        label: "accepted (PAID / AUTHORISED, capture pending)",
+    },
+    TestCard {
+        pan: "4970100000000009",
+        brand: "VISA",
+        outcome: CardOutcome::Captured,
+        label: "accepted and captured at once (PAID / CAPTURED)",
+    },
+    TestCard {
+        pan: "4970100000000014",
+        brand: "VISA",
+        outcome: CardOutcome::Refused,
+        label: "refused by the issuer (UNPAID / REFUSED, ACQ_001)",
+    },
+    TestCard {
+        pan: "5970100300000018",
+        brand: "MASTERCARD",
+        outcome: CardOutcome::ToValidate,
+        label: "accepted, manual validation (RUNNING / AUTHORISED_TO_VALIDATE)",
+    },
 ];
 
 /// The test card with this number.
@@ -101,11 +121,22 @@ pub(crate) struct Tx {
 }
 
 impl Tx {
-    pub(crate) fn new(entry: &FormEntry, card: &'static TestCard, operation_type: &'static str, amount: i64) -> Tx {
+    pub(crate) fn new(
+        entry: &FormEntry,
+        card: &'static TestCard,
+        operation_type: &'static str,
+        amount: i64,
+    ) -> Tx {
         let (status, detailed_status, error) = match (operation_type, card.outcome) {
-            (_, CardOutcome::Refused) => ("UNPAID", "REFUSED", Some(("ACQ_001", "payment refused", "51"))),
+            (_, CardOutcome::Refused) => (
+                "UNPAID",
+                "REFUSED",
+                Some(("ACQ_001", "payment refused", "51")),
+            ),
             ("VERIFICATION", _) => ("PAID", "ACCEPTED", None),
-            (_, CardOutcome::Authorised) if entry.manual_validation => ("RUNNING", "AUTHORISED_TO_VALIDATE", None),
+            (_, CardOutcome::Authorised) if entry.manual_validation => {
+                ("RUNNING", "AUTHORISED_TO_VALIDATE", None)
+            }
             (_, CardOutcome::Authorised) => ("PAID", "AUTHORISED", None),
             (_, CardOutcome::Captured) => ("PAID", "CAPTURED", None),
             (_, CardOutcome::ToValidate) => ("RUNNING", "AUTHORISED_TO_VALIDATE", None),
@@ -141,7 +172,10 @@ impl Tx {
     pub(crate) fn is_cancellable(&self) -> bool {
         matches!(
             self.detailed_status,
-            "AUTHORISED" | "AUTHORISED_TO_VALIDATE" | "WAITING_AUTHORISATION" | "WAITING_AUTHORISATION_TO_VALIDATE"
+            "AUTHORISED"
+                | "AUTHORISED_TO_VALIDATE"
+                | "WAITING_AUTHORISATION"
+                | "WAITING_AUTHORISATION_TO_VALIDATE"
         )
     }
 }
@@ -199,21 +233,32 @@ impl LyraState {
 
     /// A formToken that exists and has not expired.
     pub(crate) fn live_form(&self, form_token: &str) -> Option<&FormEntry> {
-        self.form_tokens.get(&form_token.to_owned()).filter(|e| e.created.elapsed() < self.form_token_ttl)
+        self.form_tokens
+            .get(&form_token.to_owned())
+            .filter(|e| e.created.elapsed() < self.form_token_ttl)
     }
 
     /// The transactions of an order, oldest first.
     pub(crate) fn order_transactions(&self, order_id: &str) -> Vec<&Tx> {
-        self.transactions.values().filter(|t| t.order_id.as_deref() == Some(order_id)).collect()
+        self.transactions
+            .values()
+            .filter(|t| t.order_id.as_deref() == Some(order_id))
+            .collect()
     }
 }
 
 fn or_null(value: &Option<String>) -> Value {
-    value.as_ref().map_or(Value::Null, |v| Value::String(v.clone()))
+    value
+        .as_ref()
+        .map_or(Value::Null, |v| Value::String(v.clone()))
 }
 
 fn object_or_null(value: &Value) -> Value {
-    if value.is_object() { value.clone() } else { Value::Null }
+    if value.is_object() {
+        value.clone()
+    } else {
+        Value::Null
+    }
 }
 
 /// `V4/OrderDetails` of a transaction.
@@ -231,7 +276,11 @@ pub(crate) fn transaction_json(tx: &Tx, shop_id: &str, with_order_details: bool)
         Some((c, m, d)) => (json!(c), json!(m), json!(d)),
         None => (Value::Null, Value::Null, Value::Null),
     };
-    let masked = format!("{}XXXXXX{}", &tx.card.pan[..6], &tx.card.pan[tx.card.pan.len() - 4..]);
+    let masked = format!(
+        "{}XXXXXX{}",
+        &tx.card.pan[..6],
+        &tx.card.pan[tx.card.pan.len() - 4..]
+    );
     let mut value = json!({
         "shopId": shop_id, "uuid": tx.uuid, "amount": tx.amount, "currency": tx.currency,
         "paymentMethodType": "CARD", "paymentMethodToken": or_null(&tx.payment_method_token),
@@ -278,12 +327,25 @@ pub(crate) fn transaction_json(tx: &Tx, shop_id: &str, with_order_details: bool)
 
 /// The `V4/Payment` (kr-answer) of an order after a change of `latest`.
 pub(crate) fn payment_json(latest: &Tx, order: &[&Tx], shop_id: &str) -> Value {
-    let debits: Vec<&&Tx> = order.iter().filter(|t| t.operation_type != "CREDIT").collect();
+    let debits: Vec<&&Tx> = order
+        .iter()
+        .filter(|t| t.operation_type != "CREDIT")
+        .collect();
     let paid = debits.iter().any(|t| t.status == "PAID");
     let running = debits.iter().any(|t| t.status == "RUNNING");
-    let order_status = if paid { "PAID" } else if running { "RUNNING" } else { "UNPAID" };
+    let order_status = if paid {
+        "PAID"
+    } else if running {
+        "RUNNING"
+    } else {
+        "UNPAID"
+    };
     let order_cycle = if running { "OPEN" } else { "CLOSED" };
-    let effective: i64 = debits.iter().filter(|t| t.status == "PAID").map(|t| t.amount - t.refunded).sum();
+    let effective: i64 = debits
+        .iter()
+        .filter(|t| t.status == "PAID")
+        .map(|t| t.amount - t.refunded)
+        .sum();
     let transactions = vec![transaction_json(latest, shop_id, false)];
     let mut customer = match &latest.customer {
         Value::Object(map) => Value::Object(map.clone()),

@@ -53,7 +53,8 @@ pub mod defaults {
     /// ETpay merchant code.
     pub const ETPAY_MERCHANT_CODE: &str = "cl_sandbox_pasarela";
     /// ETpay merchant API token.
-    pub const ETPAY_API_TOKEN: &str = "sandbox0etpay0api0token0pasarela0000000000000000000000000000000";
+    pub const ETPAY_API_TOKEN: &str =
+        "sandbox0etpay0api0token0pasarela0000000000000000000000000000000";
 }
 
 /// Configuration of the sandbox: its test shop, its ETpay merchant, where notifications go.
@@ -143,7 +144,11 @@ impl App {
         App {
             lyra: Mutex::new(LyraState::new(config.capacity, config.form_token_ttl)),
             etpay: Mutex::new(etpay::EtpayState::new(config.capacity)),
-            delivery: Arc::new(delivery::Delivery::new(config.delivery.clone(), config.capacity, config.verbose)),
+            delivery: Arc::new(delivery::Delivery::new(
+                config.delivery.clone(),
+                config.capacity,
+                config.verbose,
+            )),
             base_url: OnceLock::new(),
             config,
         }
@@ -151,7 +156,9 @@ impl App {
 
     /// `http://127.0.0.1:<port>`.
     pub(crate) fn base_url(&self) -> &str {
-        self.base_url.get().map_or("http://127.0.0.1", String::as_str)
+        self.base_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str)
     }
 
     pub(crate) fn payment_order_url(&self, id: &str) -> String {
@@ -160,7 +167,12 @@ impl App {
 
     /// Pays a form entry with a test card: records the transaction (and token, payment order)
     /// and returns the V4/Payment answer. Notifications are the caller's job.
-    pub(crate) fn pay(&self, entry: FormEntry, card: &'static Card, form_token: Option<&str>) -> Paid {
+    pub(crate) fn pay(
+        &self,
+        entry: FormEntry,
+        card: &'static Card,
+        form_token: Option<&str>,
+    ) -> Paid {
         let mut state = self.lyra.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(token) = form_token {
             if let Some(e) = state.form_tokens.get_mut(&token.to_owned()) {
@@ -174,8 +186,13 @@ impl App {
         let mut tx = Tx::new(&entry, card, operation, amount);
         let refused = tx.status == "UNPAID";
         if !refused {
-            let registers = matches!(entry.purpose, FormPurpose::Token | FormPurpose::TokenUpdate(_))
-                || matches!(entry.form_action.as_str(), "REGISTER_PAY" | "ASK_REGISTER_PAY" | "REGISTER_UPDATE_PAY" | "CUSTOMER_WALLET");
+            let registers = matches!(
+                entry.purpose,
+                FormPurpose::Token | FormPurpose::TokenUpdate(_)
+            ) || matches!(
+                entry.form_action.as_str(),
+                "REGISTER_PAY" | "ASK_REGISTER_PAY" | "REGISTER_UPDATE_PAY" | "CUSTOMER_WALLET"
+            );
             if registers {
                 tx.payment_method_token = Some(lyra_api::register_token(&mut state, &entry, card));
             } else if entry.form_action == "SILENT" {
@@ -198,22 +215,46 @@ impl App {
         };
         let payment = lyra_model::payment_json(&tx, &order, &self.config.shop_id);
         let raw_answer = serde_json::to_string(&payment).unwrap_or_default();
-        let ipn_target = tx.ipn_target.clone().or_else(|| self.config.lyra_notification_url.clone());
-        Paid { payment, raw_answer, refused, ipn_target }
+        let ipn_target = tx
+            .ipn_target
+            .clone()
+            .or_else(|| self.config.lyra_notification_url.clone());
+        Paid {
+            payment,
+            raw_answer,
+            refused,
+            ipn_target,
+        }
     }
 
     /// Sends the IPN of a paid form (signed with the password); the receiver yields the first
     /// attempt. `None` when no notification URL is known.
-    pub(crate) fn send_ipn(&self, paid: &Paid) -> Option<(String, tokio::sync::oneshot::Receiver<Attempt>)> {
+    pub(crate) fn send_ipn(
+        &self,
+        paid: &Paid,
+    ) -> Option<(String, tokio::sync::oneshot::Receiver<Attempt>)> {
         let target = paid.ipn_target.clone()?;
-        let body = lyra_notification::sign(&paid.raw_answer, SignedWith::Password, &self.config.lyra_keys());
-        let (_, first) = self.delivery.start("lyra-ipn", target.clone(), "application/x-www-form-urlencoded", body);
+        let body = lyra_notification::sign(
+            &paid.raw_answer,
+            SignedWith::Password,
+            &self.config.lyra_keys(),
+        );
+        let (_, first) = self.delivery.start(
+            "lyra-ipn",
+            target.clone(),
+            "application/x-www-form-urlencoded",
+            body,
+        );
         Some((target, first))
     }
 
     /// The browser-return fields of a paid form (signed with the HMAC-SHA-256 key).
     pub(crate) fn browser_return_fields(&self, paid: &Paid) -> Vec<(String, String)> {
-        let body = lyra_notification::sign(&paid.raw_answer, SignedWith::HmacKey, &self.config.lyra_keys());
+        let body = lyra_notification::sign(
+            &paid.raw_answer,
+            SignedWith::HmacKey,
+            &self.config.lyra_keys(),
+        );
         form_urlencoded::parse(&body).into_owned().collect()
     }
 
@@ -230,7 +271,10 @@ impl App {
             raw_answer: serde_json::to_string(&payment).unwrap_or_default(),
             payment,
             refused: false,
-            ipn_target: tx.ipn_target.clone().or_else(|| self.config.lyra_notification_url.clone()),
+            ipn_target: tx
+                .ipn_target
+                .clone()
+                .or_else(|| self.config.lyra_notification_url.clone()),
         };
         let _ = self.send_ipn(&paid);
     }
@@ -259,11 +303,18 @@ impl Sandbox {
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let router = router(app);
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).with_graceful_shutdown(async move {
-                let _ = signal.await;
-            }).await;
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = signal.await;
+                })
+                .await;
         });
-        Ok(Sandbox { addr, base_url, shutdown, task })
+        Ok(Sandbox {
+            addr,
+            base_url,
+            shutdown,
+            task,
+        })
     }
 
     /// The address it listens on.
@@ -312,7 +363,14 @@ async fn index(State(app): State<Arc<App>>) -> impl IntoResponse {
     let base = app.base_url();
     let cards: String = TEST_CARDS
         .iter()
-        .map(|c| format!("<li><code>{}</code> {} — {}</li>", c.pan, c.brand, util::html(c.label)))
+        .map(|c| {
+            format!(
+                "<li><code>{}</code> {} — {}</li>",
+                c.pan,
+                c.brand,
+                util::html(c.label)
+            )
+        })
         .collect();
     Html(format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>pasarela sandbox</title></head><body>\

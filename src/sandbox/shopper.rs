@@ -17,11 +17,23 @@ use super::{App, Paid};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/sandbox/lyra/form/{form_token}", get(form_page).post(form_submit))
-        .route("/sandbox/lyra/order/{payment_order_id}", get(payment_order_page))
+        .route(
+            "/sandbox/lyra/form/{form_token}",
+            get(form_page).post(form_submit),
+        )
+        .route(
+            "/sandbox/lyra/order/{payment_order_id}",
+            get(payment_order_page),
+        )
         .route("/sandbox/lyra/pay", post(control_pay))
-        .route("/sandbox/lyra/js-pay", post(js_pay).options(js_pay_preflight))
-        .route("/static/js/krypton-client/V4.0/stable/kr-payment-form.min.js", get(form_script))
+        .route(
+            "/sandbox/lyra/js-pay",
+            post(js_pay).options(js_pay_preflight),
+        )
+        .route(
+            "/static/js/krypton-client/V4.0/stable/kr-payment-form.min.js",
+            get(form_script),
+        )
         .route("/static/js/krypton-client/V4.0/ext/{file}", get(theme_file))
 }
 
@@ -38,8 +50,14 @@ fn live_entry(app: &App, form_token: &str) -> Result<FormEntry, (StatusCode, Str
     let state = app.lyra.lock().unwrap_or_else(|e| e.into_inner());
     match state.live_form(form_token) {
         Some(entry) if !entry.used => Ok(entry.clone()),
-        Some(_) => Err((StatusCode::CONFLICT, "this formToken was already paid (INT_906)".into())),
-        None => Err((StatusCode::NOT_FOUND, "formToken not found or expired (INT_903)".into())),
+        Some(_) => Err((
+            StatusCode::CONFLICT,
+            "this formToken was already paid (INT_906)".into(),
+        )),
+        None => Err((
+            StatusCode::NOT_FOUND,
+            "formToken not found or expired (INT_903)".into(),
+        )),
     }
 }
 
@@ -50,12 +68,17 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-async fn form_page(State(app): State<Arc<App>>, Path(form_token): Path<String>, Query(urls): Query<ReturnUrls>) -> Response {
+async fn form_page(
+    State(app): State<Arc<App>>,
+    Path(form_token): Path<String>,
+    Query(urls): Query<ReturnUrls>,
+) -> Response {
     let entry = match live_entry(&app, &form_token) {
         Ok(entry) => entry,
         Err(e) => return e.into_response(),
     };
-    let amount = crate::money::format_minor(entry.amount, &entry.currency).unwrap_or_else(|| entry.amount.to_string());
+    let amount = crate::money::format_minor(entry.amount, &entry.currency)
+        .unwrap_or_else(|| entry.amount.to_string());
     let options: String = TEST_CARDS
         .iter()
         .enumerate()
@@ -67,7 +90,15 @@ async fn form_page(State(app): State<Arc<App>>, Path(form_token): Path<String>, 
         })
         .collect();
     let hidden = |name: &str, value: &Option<String>| {
-        value.as_ref().map(|v| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", html(v))).unwrap_or_default()
+        value
+            .as_ref()
+            .map(|v| {
+                format!(
+                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                    html(v)
+                )
+            })
+            .unwrap_or_default()
     };
     page(
         "Sandbox payment",
@@ -89,7 +120,12 @@ struct CardChoice {
 }
 
 /// Pays and waits for the first IPN attempt, as the platform does before releasing the browser.
-async fn pay_and_notify(app: &App, entry: FormEntry, card: &'static TestCard, form_token: &str) -> (Paid, Value) {
+async fn pay_and_notify(
+    app: &App,
+    entry: FormEntry,
+    card: &'static TestCard,
+    form_token: &str,
+) -> (Paid, Value) {
     let paid = app.pay(entry, card, Some(form_token));
     let ipn = match app.send_ipn(&paid) {
         Some((target, first)) => {
@@ -100,7 +136,9 @@ async fn pay_and_notify(app: &App, entry: FormEntry, card: &'static TestCard, fo
                 "error": attempt.as_ref().and_then(|a| a.error.clone()),
             })
         }
-        None => json!({"target": null, "status": null, "error": "no notification URL: set ipnTargetUrl or the sandbox's --lyra-notification-url"}),
+        None => {
+            json!({"target": null, "status": null, "error": "no notification URL: set ipnTargetUrl or the sandbox's --lyra-notification-url"})
+        }
     };
     (paid, ipn)
 }
@@ -109,7 +147,13 @@ async fn pay_and_notify(app: &App, entry: FormEntry, card: &'static TestCard, fo
 fn auto_post(url: &str, fields: &[(String, String)]) -> Html<String> {
     let inputs: String = fields
         .iter()
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", html(k), html(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                html(k),
+                html(v)
+            )
+        })
         .collect();
     page(
         "Returning to the shop",
@@ -121,7 +165,11 @@ fn auto_post(url: &str, fields: &[(String, String)]) -> Html<String> {
     )
 }
 
-async fn form_submit(State(app): State<Arc<App>>, Path(form_token): Path<String>, Form(choice): Form<CardChoice>) -> Response {
+async fn form_submit(
+    State(app): State<Arc<App>>,
+    Path(form_token): Path<String>,
+    Form(choice): Form<CardChoice>,
+) -> Response {
     let entry = match live_entry(&app, &form_token) {
         Ok(entry) => entry,
         Err(e) => return e.into_response(),
@@ -131,12 +179,23 @@ async fn form_submit(State(app): State<Arc<App>>, Path(form_token): Path<String>
     };
     let (paid, _) = pay_and_notify(&app, entry, card, &form_token).await;
     let fields = app.browser_return_fields(&paid);
-    let target = if paid.refused { choice.urls.post_url_refused.or(choice.urls.post_url_success) } else { choice.urls.post_url_success };
+    let target = if paid.refused {
+        choice
+            .urls
+            .post_url_refused
+            .or(choice.urls.post_url_success)
+    } else {
+        choice.urls.post_url_success
+    };
     match target {
         Some(url) => auto_post(&url, &fields).into_response(),
         None => page(
             "Payment result",
-            &format!("<h1>{}</h1><pre>{}</pre>", if paid.refused { "Refused" } else { "Paid" }, html(&paid.raw_answer)),
+            &format!(
+                "<h1>{}</h1><pre>{}</pre>",
+                if paid.refused { "Refused" } else { "Paid" },
+                html(&paid.raw_answer)
+            ),
         )
         .into_response(),
     }
@@ -148,7 +207,11 @@ async fn payment_order_page(State(app): State<Arc<App>>, Path(id): Path<String>)
         return (StatusCode::NOT_FOUND, "payment order not found (PSP_1000)").into_response();
     };
     if order.status != "RUNNING" {
-        return page("Payment order", &format!("<h1>This payment order is {}</h1>", html(order.status))).into_response();
+        return page(
+            "Payment order",
+            &format!("<h1>This payment order is {}</h1>", html(order.status)),
+        )
+        .into_response();
     }
     let r = &order.request;
     let entry = FormEntry {
@@ -192,18 +255,32 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
     };
     let card = match (request.card.as_deref(), request.outcome.as_deref()) {
         (Some(pan), _) => test_card(pan),
-        (None, Some("paid") | None) => TEST_CARDS.iter().find(|c| c.outcome == CardOutcome::Authorised),
-        (None, Some("captured")) => TEST_CARDS.iter().find(|c| c.outcome == CardOutcome::Captured),
-        (None, Some("refused")) => TEST_CARDS.iter().find(|c| c.outcome == CardOutcome::Refused),
-        (None, Some("to_validate")) => TEST_CARDS.iter().find(|c| c.outcome == CardOutcome::ToValidate),
+        (None, Some("paid") | None) => TEST_CARDS
+            .iter()
+            .find(|c| c.outcome == CardOutcome::Authorised),
+        (None, Some("captured")) => TEST_CARDS
+            .iter()
+            .find(|c| c.outcome == CardOutcome::Captured),
+        (None, Some("refused")) => TEST_CARDS
+            .iter()
+            .find(|c| c.outcome == CardOutcome::Refused),
+        (None, Some("to_validate")) => TEST_CARDS
+            .iter()
+            .find(|c| c.outcome == CardOutcome::ToValidate),
         (None, Some(_)) => None,
     };
     let Some(card) = card else {
-        return error_json(StatusCode::BAD_REQUEST, "outcome must be paid, captured, refused or to_validate, or card a test card number");
+        return error_json(
+            StatusCode::BAD_REQUEST,
+            "outcome must be paid, captured, refused or to_validate, or card a test card number",
+        );
     };
     let (paid, ipn) = pay_and_notify(&app, entry, card, &request.form_token).await;
-    let fields: serde_json::Map<String, Value> =
-        app.browser_return_fields(&paid).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let fields: serde_json::Map<String, Value> = app
+        .browser_return_fields(&paid)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     Json(json!({
         "orderStatus": paid.payment["orderStatus"],
         "krAnswer": paid.raw_answer,
@@ -250,8 +327,11 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
         return error_json(StatusCode::BAD_REQUEST, "unknown test card");
     };
     let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
-    let fields: serde_json::Map<String, Value> =
-        app.browser_return_fields(&paid).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let fields: serde_json::Map<String, Value> = app
+        .browser_return_fields(&paid)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     Json(json!({"refused": paid.refused, "fields": fields})).into_response()
 }
 
@@ -259,14 +339,34 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
 /// `.kr-smart-form`, pays through the sandbox and posts the signed result to
 /// `kr-post-url-success` (or `kr-post-url-refused`), like the real form.
 async fn form_script(State(app): State<Arc<App>>) -> Response {
-    let cards: Vec<Value> = TEST_CARDS.iter().map(|c| json!({"pan": c.pan, "brand": c.brand, "label": c.label})).collect();
-    let script = FORM_SCRIPT.replace("__CARDS__", &Value::Array(cards).to_string()).replace("__ORIGIN__", app.base_url());
-    ([(header::CONTENT_TYPE, "application/javascript; charset=utf-8")], script).into_response()
+    let cards: Vec<Value> = TEST_CARDS
+        .iter()
+        .map(|c| json!({"pan": c.pan, "brand": c.brand, "label": c.label}))
+        .collect();
+    let script = FORM_SCRIPT
+        .replace("__CARDS__", &Value::Array(cards).to_string())
+        .replace("__ORIGIN__", app.base_url());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/javascript; charset=utf-8",
+        )],
+        script,
+    )
+        .into_response()
 }
 
 async fn theme_file(Path(file): Path<String>) -> Response {
-    let content_type = if file.ends_with(".css") { "text/css" } else { "application/javascript" };
-    ([(header::CONTENT_TYPE, content_type)], "/* pasarela sandbox: themes are not emulated */\n").into_response()
+    let content_type = if file.ends_with(".css") {
+        "text/css"
+    } else {
+        "application/javascript"
+    };
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        "/* pasarela sandbox: themes are not emulated */\n",
+    )
+        .into_response()
 }
 
 const FORM_SCRIPT: &str = r#"/* pasarela sandbox stand-in for kr-payment-form.min.js */

@@ -14,7 +14,11 @@ pub(crate) struct Bounded<K, V> {
 
 impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
     pub(crate) fn new(capacity: usize) -> Self {
-        Bounded { capacity: capacity.max(1), order: VecDeque::new(), map: HashMap::new() }
+        Bounded {
+            capacity: capacity.max(1),
+            order: VecDeque::new(),
+            map: HashMap::new(),
+        }
     }
 
     pub(crate) fn insert(&mut self, key: K, value: V) {

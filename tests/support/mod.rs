@@ -34,7 +34,11 @@ impl Recorded {
 #[derive(Clone, Debug)]
 pub enum Reply {
     /// A normal answer.
-    Respond { status: u16, content_type: &'static str, body: Vec<u8> },
+    Respond {
+        status: u16,
+        content_type: &'static str,
+        body: Vec<u8>,
+    },
     /// Wait before sending anything (to trigger client timeouts).
     Delay(Duration, Box<Reply>),
     /// Send headers announcing more body than is sent, then close.
@@ -45,10 +49,18 @@ pub enum Reply {
 
 impl Reply {
     pub fn json(value: &serde_json::Value) -> Reply {
-        Reply::Respond { status: 200, content_type: "application/json", body: serde_json::to_vec(value).unwrap() }
+        Reply::Respond {
+            status: 200,
+            content_type: "application/json",
+            body: serde_json::to_vec(value).unwrap(),
+        }
     }
     pub fn status(status: u16, content_type: &'static str, body: &str) -> Reply {
-        Reply::Respond { status, content_type, body: body.as_bytes().to_vec() }
+        Reply::Respond {
+            status,
+            content_type,
+            body: body.as_bytes().to_vec(),
+        }
     }
 }
 
@@ -68,7 +80,9 @@ impl TestServer {
         let recorded = requests.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((mut socket, _)) = listener.accept().await else { break };
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    break;
+                };
                 let handler = handler.clone();
                 let recorded = recorded.clone();
                 tokio::spawn(async move {
@@ -112,7 +126,10 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Recorded> {
         .filter_map(|line| line.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut body = buffer[head_end + 4..].to_vec();
     while body.len() < length {
         let n = socket.read(&mut chunk).await.ok()?;
@@ -121,12 +138,21 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Recorded> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Recorded { method, path, headers, body })
+    Some(Recorded {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
 async fn write_reply(socket: &mut tokio::net::TcpStream, reply: Reply) -> bool {
     match reply {
-        Reply::Respond { status, content_type, body } => {
+        Reply::Respond {
+            status,
+            content_type,
+            body,
+        } => {
             let head = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
                 body.len()
