@@ -91,7 +91,6 @@ fn expect_outcome(name: &str, result: Result<Notification, EtpayError>, expect: 
     let got = match &result {
         Ok(Notification::Payment(_)) => "payment",
         Ok(Notification::SystemError(_)) => "system_error",
-        Ok(_) => "other",
         Err(EtpayError::BadSignature) => "bad_signature",
         Err(EtpayError::WrongAlgorithm { .. }) => "wrong_algorithm",
         Err(EtpayError::InvalidClaims { .. }) => "invalid_claims",
