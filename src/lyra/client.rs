@@ -87,6 +87,7 @@ pub trait FromAnswer: Sized {
     ///
     /// # Errors
     /// Returns the answer unchanged when it is not of this type.
+    #[allow(clippy::result_large_err)] // the answer is handed back whole, by design
     fn from_answer(answer: Answer) -> Result<Self, Answer>;
 }
 

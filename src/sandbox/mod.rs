@@ -17,6 +17,7 @@ mod delivery;
 mod etpay;
 mod lyra_api;
 mod lyra_model;
+mod lyra_ops;
 mod shopper;
 mod store;
 mod util;
@@ -194,7 +195,7 @@ impl App {
                 "REGISTER_PAY" | "ASK_REGISTER_PAY" | "REGISTER_UPDATE_PAY" | "CUSTOMER_WALLET"
             );
             if registers {
-                tx.payment_method_token = Some(lyra_api::register_token(&mut state, &entry, card));
+                tx.payment_method_token = Some(lyra_ops::register_token(&mut state, &entry, card));
             } else if entry.form_action == "SILENT" {
                 tx.payment_method_token = entry.payment_method_token.clone();
             }
