@@ -7,7 +7,7 @@ use super::lyra_model::{
     payment_order_json, subscription_json, token_json, transaction_json, FormEntry, FormPurpose,
     PaymentOrder, Subscription, Token,
 };
-use super::util::{new_id, new_token, now_iso};
+use super::util::{new_form_token, new_id, now_iso};
 use super::App;
 
 fn str_field(request: &Value, name: &str) -> Option<String> {
@@ -86,7 +86,7 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
                 let outcome = app.pay(entry, card, None);
                 return Ok(outcome.payment);
             }
-            let form_token = format!("{}{}", new_token(24), new_id());
+            let form_token = new_form_token();
             state.form_tokens.insert(form_token.clone(), entry);
             Ok(json!({"formToken": form_token, "_type": "V4/Charge/PaymentForm"}))
         }
@@ -107,7 +107,7 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
                     Some(format!("updatedAmount must not exceed {}", entry.amount)),
                 ));
             }
-            let new_form_token = format!("{}{}", new_token(24), new_id());
+            let new_form_token = new_form_token();
             state.form_tokens.insert(
                 new_form_token.clone(),
                 FormEntry {
@@ -443,7 +443,7 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
                 created: std::time::Instant::now(),
                 used: false,
             };
-            let form_token = format!("{}{}", new_token(24), new_id());
+            let form_token = new_form_token();
             state.form_tokens.insert(form_token.clone(), entry);
             Ok(json!({"formToken": form_token, "_type": "V4/Charge/PaymentForm"}))
         }

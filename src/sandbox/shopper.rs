@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::lyra_model::{test_card, CardOutcome, FormEntry, FormPurpose, TestCard, TEST_CARDS};
-use super::util::{html, new_id, new_token};
+use super::util::{html, new_form_token};
 use super::{App, Paid};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -228,7 +228,7 @@ async fn payment_order_page(State(app): State<Arc<App>>, Path(id): Path<String>)
         created: std::time::Instant::now(),
         used: false,
     };
-    let form_token = format!("{}{}", new_token(24), new_id());
+    let form_token = new_form_token();
     state.form_tokens.insert(form_token.clone(), entry);
     drop(state);
     axum::response::Redirect::to(&format!("/sandbox/lyra/form/{form_token}")).into_response()

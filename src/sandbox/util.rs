@@ -50,21 +50,14 @@ pub(crate) fn new_token(len: usize) -> String {
         .collect()
 }
 
-/// Escapes text for HTML element content and double-quoted attributes.
-pub(crate) fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
+/// A new formToken: opaque, long, unique.
+pub(crate) fn new_form_token() -> String {
+    format!("{}{}", new_token(24), new_id())
 }
+
+/// HTML escaping for element content and double-quoted attributes: the same function the
+/// embedded-form snippet uses.
+pub(crate) use crate::lyra::form::escape_attr as html;
 
 #[cfg(test)]
 mod tests {
@@ -86,13 +79,5 @@ mod tests {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_ne!(new_id(), id);
         assert_eq!(new_token(64).len(), 64);
-    }
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 }
