@@ -52,6 +52,9 @@ const SCHEMA_ARRAYS: &[&str] = &["allOf", "anyOf", "oneOf"];
 /// - `nullable: true` without a `type` (an `allOf`/`oneOf` wrapper) →
 ///   `anyOf: [<the schema>, {"type": "null"}]`;
 /// - a `$ref` keeps only the `$ref` (OpenAPI 3.0 ignores its siblings, and so does the generator);
+/// - `format: int32` / `int64` on an integer become `minimum`/`maximum` bounds of that width
+///   (JSON Schema does not enforce those formats; a 2^63 amount must not pass as valid), unless
+///   the schema already has a tighter bound;
 /// - `discriminator`, `example`, `examples`, `nullable` and `x-*` extensions are dropped.
 pub fn to_json_schema(openapi: &Value) -> Value {
     match openapi
@@ -97,10 +100,30 @@ fn convert_schema(schema: &Value) -> Value {
         }
         out.insert(key.clone(), convert_child(key, value, convert_schema));
     }
+    bound_integer_format(&mut out);
     if object.get("nullable") == Some(&Value::Bool(true)) {
         return make_nullable(out);
     }
     Value::Object(out)
+}
+
+/// Adds the bounds an integer `format` implies, keeping any tighter bound already there.
+fn bound_integer_format(schema: &mut Map<String, Value>) {
+    let (min, max) = match schema.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    let lower = schema
+        .get("minimum")
+        .and_then(Value::as_i64)
+        .map_or(min, |m| m.max(min));
+    let upper = schema
+        .get("maximum")
+        .and_then(Value::as_i64)
+        .map_or(max, |m| m.min(max));
+    schema.insert("minimum".into(), json!(lower));
+    schema.insert("maximum".into(), json!(upper));
 }
 
 fn make_nullable(mut schema: Map<String, Value>) -> Value {
@@ -532,6 +555,20 @@ fn focus_on_matching_branches(all: Vec<SchemaViolation>) -> Vec<SchemaViolation>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn integer_formats_become_bounds() {
+        let schema = to_json_schema(
+            &serde_json::json!({"type": "integer", "format": "int64", "minimum": 0}),
+        );
+        assert_eq!(schema["minimum"], 0);
+        assert_eq!(schema["maximum"], i64::MAX);
+        let v = jsonschema::draft4::new(&schema).unwrap();
+        assert!(v.is_valid(&serde_json::json!(9_223_372_036_854_775_807_i64)));
+        assert!(!v.is_valid(&serde_json::from_str::<Value>("9223372036854775808").unwrap()));
+        let small = to_json_schema(&serde_json::json!({"type": "integer", "format": "int32"}));
+        assert_eq!(small["maximum"], i32::MAX);
+    }
+
     use super::*;
 
     fn spec(schemas: Value) -> Value {

@@ -99,7 +99,8 @@ pub enum LyraError {
         /// The first kilobytes of the body, as text.
         body: String,
     },
-    /// HTTP 200 but the body is not a V4 envelope. The raw body is kept.
+    /// HTTP 200 or 401 (the statuses that carry envelopes) but the body is not a V4 envelope
+    /// (e.g. a proxy's plain-text 401). The raw body is kept.
     UndecodableResponse {
         /// The web service.
         web_service: String,
