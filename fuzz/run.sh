@@ -20,7 +20,7 @@ for target in "${targets[@]}"; do
   cargo fuzz run -O "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -max_len=16384 -print_final_stats=1 -timeout=10 \
     >"artifacts/$target.log" 2>&1 || { status=1; echo "   FAILED (see fuzz/artifacts/$target.log)"; }
-  grep -E '^#[0-9]+ +(INITED|DONE)' "artifacts/$target.log" | sed 's/^/   /'
+  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "artifacts/$target.log" | sed 's/^/   /'
   grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "artifacts/$target.log" | sed 's/^/   /'
 done
 exit $status

@@ -99,8 +99,9 @@ fn json_leaf() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        // Finite, and exactly re-read from its JSON text (serde_json's default float parsing is
-        // best-effort; exact round trips of arbitrary floats are not a property of this crate).
+        // Finite, and exactly re-read from its JSON text: serde_json's default float parser is
+        // best-effort, so other floats may move by an ULP on a round trip (FUZZING.md, finding
+        // 1; the filter can go once the `float_roundtrip` feature is enabled).
         any::<f64>()
             .prop_filter("finite and exact in JSON", |f| f.is_finite()
                 && serde_json::from_str::<f64>(&serde_json::to_string(f).unwrap())
