@@ -270,3 +270,24 @@ async fn the_funnel_form_redirects_with_the_jwt() {
     assert_eq!(payment.claims().user_bank.as_deref(), Some("BancoEstado"));
     sandbox.shutdown().await;
 }
+
+#[test]
+fn a_non_positive_amount_is_refused_before_sending() {
+    let config = EtpayConfig::new(
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:1",
+        "cl_x",
+        Secret::new("t"),
+    )
+    .unwrap();
+    for amount in [0, -1, i64::MIN] {
+        let error = SessionRequest::new("oc", amount)
+            .to_body(&config)
+            .unwrap_err();
+        assert!(
+            matches!(error, EtpayError::InvalidRequest { .. }),
+            "{amount}: {error:?}"
+        );
+    }
+    assert!(SessionRequest::new("oc", 1).to_body(&config).is_ok());
+}

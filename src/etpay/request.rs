@@ -68,7 +68,10 @@ impl SessionRequest {
             merchant_code: config.merchant_code().to_owned(),
             merchant_api_token: MerchantApiToken::from(config.merchant_api_token()),
             merchant_order_id: order_id(&self.merchant_order_id)?,
-            order_amount: self.order_amount,
+            order_amount: u64::try_from(self.order_amount)
+                .ok()
+                .and_then(std::num::NonZeroU64::new)
+                .ok_or_else(|| invalid("order_amount must be a positive amount"))?,
             customer_email: self.customer_email.clone(),
             customer_phone,
             metadata: self.metadata.clone(),
