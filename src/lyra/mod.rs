@@ -8,8 +8,8 @@ mod generated {
 pub mod answer;
 mod client;
 mod config;
-mod error;
 pub mod enums;
+mod error;
 
 pub use generated::types;
 pub use generated::Client as GeneratedClient;
