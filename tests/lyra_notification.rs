@@ -590,3 +590,19 @@ proptest! {
         prop_assert_eq!(result.unwrap_err(), NotificationError::SignatureMismatch(kind));
     }
 }
+
+#[test]
+fn text_after_the_answer_is_authentic_but_undecodable() {
+    let answer = format!("{} trailing", seed_answer());
+    let body = notification::sign(&answer, SignedWith::Password, &keys());
+    match notification::verify(&body, &keys()) {
+        Err(e @ NotificationError::UndecodableAnswer { .. }) => {
+            assert!(e.is_authentic());
+            let NotificationError::UndecodableAnswer { raw_answer, .. } = e else {
+                unreachable!()
+            };
+            assert_eq!(raw_answer, answer, "the verified raw answer is handed back");
+        }
+        other => panic!("{other:?}"),
+    }
+}
