@@ -41,12 +41,10 @@ fn run(args: &[&str], stdin: &str, key_in_env: bool) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A usage error exits before reading stdin: a broken pipe here is expected, not a failure.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     let output = child.wait_with_output().unwrap();
     let all = format!(
         "{}{}",
