@@ -25,10 +25,13 @@ log() { printf '== %s\n' "$*" >&2; }
 
 if [ "$SRC_COPY" = 1 ]; then
   SRC=/tmp/pasarela-build-cost-src
-  log "copying the work tree to $SRC (without target/ and .git/)"
+  log "copying the work tree to $SRC (without target/, .git/ and fuzzing state)"
+  rm -rf "$SRC"
   mkdir -p "$SRC"
-  # Archive mtimes are kept and newer copies are not overwritten: a rerun rebuilds only what changed.
-  tar -C "$ROOT" --exclude=./target --exclude=./.git -cf - . | tar -C "$SRC" -xf - --keep-newer-files 2>/dev/null || true
+  # A fresh copy with the files' own mtimes: with SKIP_COLD=1, cargo still sees unchanged files
+  # as unchanged and rebuilds only what differs from the work tree of the cold build.
+  tar -C "$ROOT" --exclude=./target --exclude=./.git --exclude=./fuzz/target --exclude=./fuzz/corpus \
+    --exclude=./fuzz/artifacts -cf - . | tar -C "$SRC" -xf -
 else
   SRC="$ROOT"
 fi
