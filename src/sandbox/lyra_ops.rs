@@ -3,6 +3,11 @@
 use serde_json::{json, Value};
 
 use super::lyra_api::{fail, WsError};
+
+/// A web-service error without detail.
+fn err(code: &'static str, message: &str) -> WsError {
+    (code, message.to_owned(), None)
+}
 use super::lyra_model::{
     payment_order_json, subscription_json, token_json, transaction_json, FormEntry, FormPurpose,
     PaymentOrder, Subscription, Token,
@@ -71,17 +76,16 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
                 used: false,
             };
             if form_action == "SILENT" {
-                let token = entry.payment_method_token.clone().ok_or((
-                    "INT_830",
-                    "paymentMethodToken is required with SILENT".to_owned(),
-                    None,
-                ))?;
+                let token = entry
+                    .payment_method_token
+                    .clone()
+                    .ok_or_else(|| err("INT_830", "paymentMethodToken is required with SILENT"))?;
                 let card = state
                     .tokens
                     .get(&token)
                     .filter(|t| t.cancellation_date.is_none())
                     .map(|t| t.card)
-                    .ok_or(("PSP_030", "alias not found".to_owned(), None))?;
+                    .ok_or_else(|| err("PSP_030", "alias not found"))?;
                 drop(state);
                 let outcome = app.pay(entry, card, None);
                 return Ok(outcome.payment);
@@ -92,11 +96,10 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
         }
         "Charge/UpdatePaymentAmount" => {
             let form_token = str_field(r, "formToken").unwrap_or_default();
-            let entry = state.live_form(&form_token).cloned().ok_or((
-                "INT_903",
-                "formToken not found or expired".to_owned(),
-                None,
-            ))?;
+            let entry = state
+                .live_form(&form_token)
+                .cloned()
+                .ok_or_else(|| err("INT_903", "formToken not found or expired"))?;
             let updated: i64 = str_field(r, "updatedAmount")
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(-1);
@@ -169,20 +172,18 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
         }
         "Charge/PaymentOrder/Get" => {
             let id = str_field(r, "paymentOrderId").unwrap_or_default();
-            let order = state.payment_orders.get(&id).ok_or((
-                "PSP_1000",
-                "payment order not found".to_owned(),
-                None,
-            ))?;
+            let order = state
+                .payment_orders
+                .get(&id)
+                .ok_or_else(|| err("PSP_1000", "payment order not found"))?;
             Ok(payment_order_json(order, &app.payment_order_url(&id)))
         }
         "Charge/PaymentOrder/Update" => {
             let id = str_field(r, "paymentOrderId").unwrap_or_default();
-            let order = state.payment_orders.get_mut(&id).ok_or((
-                "PSP_1000",
-                "payment order not found".to_owned(),
-                None,
-            ))?;
+            let order = state
+                .payment_orders
+                .get_mut(&id)
+                .ok_or_else(|| err("PSP_1000", "payment order not found"))?;
             match order.status {
                 "RUNNING" => {}
                 "PAID" => return fail("PSP_1005", "payment order already finalized"),
@@ -209,16 +210,16 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
             let tx = state
                 .transactions
                 .get(&str_field(r, "uuid").unwrap_or_default())
-                .ok_or(("PSP_010", "transaction not found".to_owned(), None))?;
+                .ok_or_else(|| err("PSP_010", "transaction not found"))?;
             Ok(transaction_json(tx, shop, true))
         }
         "Transaction/CancelOrRefund" | "Transaction/Cancel" | "Transaction/Refund" => {
             let uuid = str_field(r, "uuid").unwrap_or_default();
-            let tx = state.transactions.get(&uuid).cloned().ok_or((
-                "PSP_010",
-                "transaction not found".to_owned(),
-                None,
-            ))?;
+            let tx = state
+                .transactions
+                .get(&uuid)
+                .cloned()
+                .ok_or_else(|| err("PSP_010", "transaction not found"))?;
             let mode = match ws {
                 "Transaction/Cancel" => "CANCELLATION_ONLY",
                 "Transaction/Refund" => "REFUND_ONLY",
@@ -288,11 +289,10 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
         }
         "Transaction/Validate" => {
             let uuid = str_field(r, "uuid").unwrap_or_default();
-            let t = state.transactions.get_mut(&uuid).ok_or((
-                "PSP_010",
-                "transaction not found".to_owned(),
-                None,
-            ))?;
+            let t = state
+                .transactions
+                .get_mut(&uuid)
+                .ok_or_else(|| err("PSP_010", "transaction not found"))?;
             match t.detailed_status {
                 "AUTHORISED_TO_VALIDATE" => t.set_status("PAID", "AUTHORISED"),
                 "WAITING_AUTHORISATION_TO_VALIDATE" => {
@@ -309,11 +309,10 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
         }
         "Transaction/Update" => {
             let uuid = str_field(r, "uuid").unwrap_or_default();
-            let t = state.transactions.get_mut(&uuid).ok_or((
-                "PSP_010",
-                "transaction not found".to_owned(),
-                None,
-            ))?;
+            let t = state
+                .transactions
+                .get_mut(&uuid)
+                .ok_or_else(|| err("PSP_010", "transaction not found"))?;
             if !t.is_cancellable() {
                 return fail("PSP_011", "wrong transaction status");
             }
@@ -365,11 +364,11 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
         }
         "Transaction/Duplicate" => {
             let uuid = str_field(r, "uuid").unwrap_or_default();
-            let source = state.transactions.get(&uuid).cloned().ok_or((
-                "PSP_010",
-                "transaction not found".to_owned(),
-                None,
-            ))?;
+            let source = state
+                .transactions
+                .get(&uuid)
+                .cloned()
+                .ok_or_else(|| err("PSP_010", "transaction not found"))?;
             let mut copy = source.clone();
             copy.uuid = new_id();
             copy.amount = r["amount"].as_i64().unwrap_or(source.amount);
@@ -403,7 +402,7 @@ pub(crate) fn dispatch(app: &App, ws: &str, r: &Value) -> Result<Value, WsError>
             let token = state
                 .tokens
                 .get(&str_field(r, "paymentMethodToken").unwrap_or_default())
-                .ok_or(("PSP_030", "alias not found".to_owned(), None))?;
+                .ok_or_else(|| err("PSP_030", "alias not found"))?;
             Ok(token_json(token))
         }
         "Token/Cancel" | "Token/Reactivate" => {
