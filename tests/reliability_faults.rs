@@ -240,11 +240,10 @@ async fn a_401_without_an_envelope_is_not_mistaken_for_an_answer() {
     // Lyra documents 401 with an INT_905 envelope; a bare 401 (a proxy, a WAF) has none.
     let bare = server(Reply::status(401, "text/plain", "Unauthorized")).await;
     let error = create_payment(&bare.base_url).await;
+    // Documented on `LyraError::UndecodableResponse`: 401 is a status that carries envelopes,
+    // so a 401 whose body is not one is an undecodable response (body kept).
     assert!(
-        matches!(
-            error,
-            LyraError::UndecodableResponse { .. } | LyraError::HttpStatus { status: 401, .. }
-        ),
+        matches!(error, LyraError::UndecodableResponse { .. }),
         "{error:?}"
     );
     assert!(error.api_error().is_none(), "no envelope, no API error");
