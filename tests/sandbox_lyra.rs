@@ -65,6 +65,17 @@ impl Api {
         envelope
     }
 
+    /// GETs a sandbox path and returns the body as text.
+    async fn get_text(&self, path: &str) -> String {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    }
+
     async fn ok(&self, ws: &str, body: Value) -> Value {
         let envelope = self.call(ws, body).await;
         assert_eq!(envelope["status"], "SUCCESS", "{ws}: {envelope:#}");
@@ -660,15 +671,7 @@ async fn the_typed_client_works_against_the_sandbox_unchanged() {
 #[tokio::test]
 async fn the_payment_page_and_the_form_script_are_served() {
     let (sandbox, api) = sandbox_with(SandboxConfig::default()).await;
-    let index = api
-        .http
-        .get(format!("{}/", api.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let index = api.get_text("/").await;
     assert!(
         index.contains("/api-payment/V4/")
             && index.contains("/etpay")
@@ -697,17 +700,10 @@ async fn the_payment_page_and_the_form_script_are_served() {
         .await;
     let token = form["formToken"].as_str().unwrap();
     let page = api
-        .http
-        .get(format!(
-            "{}/sandbox/lyra/form/{token}?kr-post-url-success=https://shop.example/ok",
-            api.base
+        .get_text(&format!(
+            "/sandbox/lyra/form/{token}?kr-post-url-success=https://shop.example/ok"
         ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         page.contains("1.00")
             && page.contains("page-1")
