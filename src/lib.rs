@@ -6,8 +6,6 @@ pub mod etpay;
 pub mod http;
 pub mod lyra;
 pub mod money;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 mod secret;
 #[cfg(feature = "validation")]
 pub mod spec;

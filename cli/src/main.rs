@@ -1,0 +1,69 @@
+//! `pasarela`: run the demo, the offline sandbox, or verify a received notification.
+//!
+//! A thin layer over the library's public API (see the modules beside this file).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod demo;
+mod demo_etpay;
+mod sandbox;
+mod verify_etpay;
+mod verify_lyra;
+
+/// Lyra V4 (Izipay, PayZen, Systempay…) and ETpay payments: demo, offline sandbox, signature checks.
+#[derive(Debug, Parser)]
+#[command(name = "pasarela", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Walk through both gateways end to end against the embedded sandbox (no network, no credentials).
+    Demo(demo::DemoArgs),
+    /// Run the offline emulator of Lyra V4 and ETpay.
+    Sandbox(sandbox::SandboxArgs),
+    /// Verify a notification or browser return and print what it carries.
+    #[command(subcommand)]
+    Verify(Verify),
+}
+
+#[derive(Debug, Subcommand)]
+enum Verify {
+    /// Verify a Lyra IPN or browser-return POST body (kr-hash). Exit 0 authentic, 1 not authentic, 2 malformed input.
+    Lyra(verify_lyra::VerifyLyraArgs),
+    /// Verify an ETpay webhook body or JWT (HS256). Exit 0 authentic, 1 not authentic, 2 malformed input.
+    Etpay(verify_etpay::VerifyEtpayArgs),
+}
+
+fn main() -> ExitCode {
+    pasarela::http::install_default_tls_provider();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Usage errors exit 2 (clap's own convention); --help and --version exit 0.
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Demo(args) => runtime().block_on(demo::run(args)),
+        Command::Sandbox(args) => runtime().block_on(sandbox::run(args)),
+        Command::Verify(Verify::Lyra(args)) => verify_lyra::run(&args),
+        Command::Verify(Verify::Etpay(args)) => verify_etpay::run(&args),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}

@@ -1,0 +1,9 @@
+//! The `pasarela` binary's tests, in one binary: `verify lyra`, `verify etpay`, and what the
+//! command line prints (never a secret).
+
+#[path = "../../../tests/it/leak.rs"]
+mod leak;
+
+mod etpay_cli;
+mod lyra_cli;
+mod secrets;

@@ -1,0 +1,200 @@
+//! Delivery of notifications (Lyra IPNs, ETpay webhooks) to the merchant, in the background,
+//! with retries and exponential backoff. Every attempt is logged and listed by
+//! `GET /sandbox/notifications`; delivery never blocks the API.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use super::store::Bounded;
+use super::util::now_iso;
+
+/// How hard the sandbox tries to deliver a notification.
+#[derive(Clone, Debug)]
+pub struct DeliveryPolicy {
+    /// Attempts in all (the first one included).
+    pub attempts: u32,
+    /// Wait before the second attempt; doubles after each failure.
+    pub first_backoff: Duration,
+    /// Timeout of one attempt (Lyra waits at most 30 s for an IPN).
+    pub attempt_timeout: Duration,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            attempts: 4,
+            first_backoff: Duration::from_millis(500),
+            attempt_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One attempt to deliver a notification.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Attempt {
+    /// When it started (ISO 8601).
+    pub at: String,
+    /// The merchant's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// The transport error, if it did not.
+    pub error: Option<String>,
+}
+
+impl Attempt {
+    /// A 2xx answer.
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// A notification and its delivery history.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotificationRecord {
+    /// Sequence number.
+    pub id: u64,
+    /// `lyra-ipn` or `etpay-webhook`.
+    pub kind: &'static str,
+    /// Where it goes.
+    pub target: String,
+    /// The attempts so far.
+    pub attempts: Vec<Attempt>,
+    /// True once an attempt got a 2xx.
+    pub delivered: bool,
+    /// True when every attempt failed.
+    pub gave_up: bool,
+}
+
+/// The `User-Agent` of notification deliveries.
+const USER_AGENT: &str = concat!("pasarela-sandbox/", env!("CARGO_PKG_VERSION"));
+
+pub(crate) struct Delivery {
+    client: reqwest::Client,
+    policy: DeliveryPolicy,
+    log: Mutex<Bounded<u64, NotificationRecord>>,
+    next_id: AtomicU64,
+    verbose: bool,
+}
+
+impl Delivery {
+    pub(crate) fn new(policy: DeliveryPolicy, capacity: usize, verbose: bool) -> Delivery {
+        let client = reqwest::Client::builder()
+            .timeout(policy.attempt_timeout)
+            .connect_timeout(policy.attempt_timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .unwrap_or_default();
+        Delivery {
+            client,
+            policy,
+            log: Mutex::new(Bounded::new(capacity)),
+            next_id: AtomicU64::new(1),
+            verbose,
+        }
+    }
+
+    /// Starts delivering in the background; the receiver yields the first attempt.
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        kind: &'static str,
+        target: String,
+        content_type: &'static str,
+        body: Vec<u8>,
+    ) -> (u64, oneshot::Receiver<Attempt>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let record = NotificationRecord {
+            id,
+            kind,
+            target: target.clone(),
+            attempts: Vec::new(),
+            delivered: false,
+            gave_up: false,
+        };
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, record);
+        let (first_tx, first_rx) = oneshot::channel();
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut first = Some(first_tx);
+            let mut backoff = this.policy.first_backoff;
+            for n in 1..=this.policy.attempts.max(1) {
+                let attempt = this.attempt(&target, content_type, &body).await;
+                let ok = attempt.succeeded();
+                if this.verbose {
+                    eprintln!(
+                        "sandbox: {kind} #{id} attempt {n}/{} to {target}: {}",
+                        this.policy.attempts,
+                        attempt.status.map_or_else(
+                            || attempt.error.clone().unwrap_or_default(),
+                            |s| format!("HTTP {s}")
+                        )
+                    );
+                }
+                let last = n == this.policy.attempts.max(1);
+                this.record(id, attempt.clone(), ok, last && !ok);
+                if let Some(sender) = first.take() {
+                    let _ = sender.send(attempt);
+                }
+                if ok || last {
+                    break;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = backoff.saturating_mul(2);
+            }
+        });
+        (id, first_rx)
+    }
+
+    async fn attempt(&self, target: &str, content_type: &'static str, body: &[u8]) -> Attempt {
+        let at = now_iso();
+        let result = self
+            .client
+            .post(target)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.to_vec())
+            .send()
+            .await;
+        match result {
+            Ok(response) => Attempt {
+                at,
+                status: Some(response.status().as_u16()),
+                error: None,
+            },
+            Err(e) => Attempt {
+                at,
+                status: None,
+                error: Some(if e.is_timeout() {
+                    "timeout".to_owned()
+                } else if e.is_connect() {
+                    "connection failed".to_owned()
+                } else {
+                    "connection error".to_owned()
+                }),
+            },
+        }
+    }
+
+    fn record(&self, id: u64, attempt: Attempt, delivered: bool, gave_up: bool) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(record) = log.get_mut(&id) {
+            record.attempts.push(attempt);
+            record.delivered |= delivered;
+            record.gave_up |= gave_up;
+        }
+    }
+
+    /// Every notification still remembered, oldest first.
+    pub(crate) fn list(&self) -> Vec<NotificationRecord> {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+}

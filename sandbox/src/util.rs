@@ -1,0 +1,83 @@
+//! Small helpers of the sandbox: clock, identifiers, HTML escaping.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// ISO 8601 UTC date-time with offset, as Lyra writes them: `2022-01-21T09:28:17+00:00`.
+pub(crate) fn iso(unix: u64) -> String {
+    let days = (unix / 86_400) as i64;
+    let secs = unix % 86_400;
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+00:00",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Now, as [`iso`].
+pub(crate) fn now_iso() -> String {
+    iso(unix_now())
+}
+
+/// 32 lowercase hexadecimal characters, the shape of Lyra uuids and ids.
+pub(crate) fn new_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// An opaque token of `len` alphanumeric characters (formTokens, ETpay session tokens).
+pub(crate) fn new_token(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A new formToken: opaque, long, unique.
+pub(crate) fn new_form_token() -> String {
+    format!("{}{}", new_token(24), new_id())
+}
+
+/// HTML escaping for element content and double-quoted attributes: the same function the
+/// embedded-form snippet uses.
+pub(crate) use pasarela::lyra::form::escape_attr as html;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_match_known_instants() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(iso(1_642_757_297), "2022-01-21T09:28:17+00:00");
+        assert_eq!(iso(951_782_400), "2000-02-29T00:00:00+00:00");
+    }
+
+    #[test]
+    fn ids_have_the_gateway_shape() {
+        let id = new_id();
+        assert_eq!(id.len(), 32);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(new_id(), id);
+        assert_eq!(new_token(64).len(), 64);
+    }
+}

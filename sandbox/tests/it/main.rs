@@ -1,0 +1,13 @@
+//! The sandbox's tests, in one binary: both gateways emulated, driven through the client crate's
+//! public API and raw HTTP; notification delivery; the opt-in browser test.
+
+#[path = "../../../tests/it/leak.rs"]
+mod leak;
+#[path = "../../../tests/it/support.rs"]
+mod support;
+
+mod browser;
+mod reliability_delivery;
+mod sandbox_etpay;
+mod sandbox_lyra;
+mod secrets;
