@@ -10,6 +10,7 @@ mod client;
 mod config;
 pub mod enums;
 mod error;
+mod operations;
 
 pub use generated::types;
 pub use generated::Client as GeneratedClient;
