@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
-use super::answer::Answer;
+use super::answer::{Answer, FromAnswer};
 use super::error::{ApiError, LyraError};
 use super::types::{self, WebServiceResponse};
 use super::{GeneratedClient, LyraConfig};
@@ -79,52 +79,6 @@ impl LyraClient {
     }
 }
 
-/// An answer type a web service returns, extracted from [`Answer`].
-pub trait FromAnswer: Sized {
-    /// The `_type` this answer has on the wire (for error messages).
-    const TYPE: &'static str;
-    /// The typed answer, or the answer back when it has another `_type`.
-    ///
-    /// # Errors
-    /// Returns the answer unchanged when it is not of this type.
-    #[allow(clippy::result_large_err)] // the answer is handed back whole, by design
-    fn from_answer(answer: Answer) -> Result<Self, Answer>;
-}
-
-macro_rules! from_answer {
-    ($($ty:ty => $variant:ident $(boxed)?, $wire:literal;)*) => {$(
-        impl FromAnswer for $ty {
-            const TYPE: &'static str = $wire;
-            fn from_answer(answer: Answer) -> Result<Self, Answer> {
-                match answer {
-                    Answer::$variant(value) => Ok(value.into()),
-                    other => Err(other),
-                }
-            }
-        }
-    )*};
-}
-
-from_answer! {
-    types::PaymentForm => PaymentForm, "V4/Charge/PaymentForm";
-    types::OrderTransactions => OrderTransactions, "V4/OrderTransactions";
-    types::SubscriptionCreated => SubscriptionCreated, "V4/SubscriptionCreated";
-    types::ResponseCodeAnswer => ResponseCode, "V4/Common/ResponseCodeAnswer";
-    types::TypeString => String, "V4/Type/String";
-    Box<types::Payment> => Payment, "V4/Payment";
-    Box<types::Transaction> => Transaction, "V4/Transaction";
-    Box<types::PaymentOrder> => PaymentOrder, "V4/PaymentOrder";
-    Box<types::Token> => Token, "V4/Token";
-    Box<types::Subscription> => Subscription, "V4/Subscription";
-}
-
-impl FromAnswer for Answer {
-    const TYPE: &'static str = "any";
-    fn from_answer(answer: Answer) -> Result<Self, Answer> {
-        Ok(answer)
-    }
-}
-
 pub(super) type GeneratedResult = Result<
     progenitor_client::ResponseValue<WebServiceResponse>,
     progenitor_client::Error<WebServiceResponse>,
@@ -183,7 +137,7 @@ pub(super) async fn unwrap_envelope<T: FromAnswer>(
         ..
     } = envelope;
     let web_service = answered_ws.unwrap_or_else(ws);
-    if let Answer::Error(error) = answer {
+    if let Answer::WebServiceError(error) = answer {
         return Err(LyraError::Api(api_error(web_service, error)));
     }
     if status == Some(types::ResponseStatus::Error) {

@@ -10,7 +10,7 @@ mod client;
 mod config;
 pub mod enums;
 mod error;
-mod operations;
+pub mod operations;
 
 pub use generated::types;
 pub use generated::Client as GeneratedClient;
@@ -18,7 +18,8 @@ pub mod bin_update;
 pub mod form;
 pub mod notification;
 
-pub use answer::Answer;
-pub use client::{FromAnswer, LyraClient};
+pub use answer::{Answer, FromAnswer};
+pub use client::LyraClient;
 pub use config::{server, LyraConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ApiError, LyraError};
+pub use operations::{Operation, OPERATIONS};

@@ -303,7 +303,7 @@ async fn an_unexpected_answer_type_is_reported_with_the_answer() {
             expected, answer, ..
         } => {
             assert_eq!(expected, "V4/Transaction");
-            assert!(matches!(*answer, Answer::String(_)));
+            assert!(matches!(*answer, Answer::TypeString(_)));
         }
         other => panic!("{other:?}"),
     }
