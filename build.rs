@@ -261,8 +261,14 @@ fn call_method(services: &[WebService]) -> String {
          \x20       match web_service {\n",
     );
     for ws in services {
+        // Typed answers convert into `Answer`; an UNCONFIRMED one already is one.
+        let convert = if ws.answer.is_some() {
+            ".map(Answer::from)"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "            {name:?} => self.{id}(decode_request({name:?}, request)?).await.map(Answer::from),\n",
+            "            {name:?} => self.{id}(decode_request({name:?}, request)?).await{convert},\n",
             name = ws.name,
             id = ws.operation_id
         ));
