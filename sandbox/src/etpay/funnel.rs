@@ -31,6 +31,12 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/sandbox/etpay/terms", get(terms))
 }
 
+/// A session that does not exist (or was forgotten).
+const UNKNOWN_SESSION: (StatusCode, &str) = (StatusCode::NOT_FOUND, "unknown session");
+/// A session that was already completed.
+const SESSION_FINISHED: (StatusCode, &str) =
+    (StatusCode::CONFLICT, "this session is already finished");
+
 /// `GET /sandbox/etpay/terms`.
 async fn terms() -> Html<&'static str> {
     Html("<!DOCTYPE html><html><body><h1>pasarela sandbox</h1><p>ETpay terms are not emulated.</p></body></html>")
@@ -50,9 +56,9 @@ async fn complete(
     app: &App,
     token: &str,
     outcome: &str,
-    bank: &str,
+    bank: Option<&str>,
 ) -> Result<Outcome, (StatusCode, String)> {
-    let session = finish_session(app, token)?;
+    let session = finish_session(app, token).map_err(|(status, text)| (status, text.to_owned()))?;
     let r = &session.request;
     let paid = outcome == "paid";
     let system_error = outcome == "system_error";
@@ -97,29 +103,27 @@ async fn complete(
 }
 
 /// Marks a session finished and returns it; a session finishes once.
-fn finish_session(app: &App, token: &str) -> Result<Session, (StatusCode, String)> {
+fn finish_session(app: &App, token: &str) -> Result<Session, (StatusCode, &'static str)> {
     let mut state = app.etpay();
     let session = state
         .sessions
         .get_mut(&token.to_owned())
-        .ok_or((StatusCode::NOT_FOUND, "unknown session".to_owned()))?;
+        .ok_or(UNKNOWN_SESSION)?;
     if session.done {
-        return Err((
-            StatusCode::CONFLICT,
-            "this session is already finished".to_owned(),
-        ));
+        return Err(SESSION_FINISHED);
     }
     session.done = true;
     Ok(session.clone())
 }
 
-/// The claims of a payment's JWT (signed with the session's signature token).
-fn payment_claims(session: &Session, bank: &str, paid: bool) -> Value {
+/// The claims of a payment's JWT (signed with the session's signature token). An unknown or
+/// missing bank is the first test bank.
+fn payment_claims(session: &Session, bank: Option<&str>, paid: bool) -> Value {
     let r = &session.request;
-    let bank_name = TEST_BANKS
+    let (_, bank_name) = TEST_BANKS
         .iter()
-        .find(|(code, _)| *code == bank)
-        .map_or("Banco de prueba", |(_, name)| *name);
+        .find(|(code, _)| Some(*code) == bank)
+        .unwrap_or(&TEST_BANKS[0]);
     json!({
         "session_token": session.token,
         "merchant_account_bank": "cl_estado", "merchant_account_type": "cuenta_vista", "merchant_account": "19687526",
@@ -162,10 +166,8 @@ async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Respo
         let state = app.etpay();
         match state.sessions.get(&token) {
             Some(session) if !session.done => session.request.clone(),
-            Some(_) => {
-                return (StatusCode::CONFLICT, "this session is already finished").into_response()
-            }
-            None => return (StatusCode::NOT_FOUND, "unknown session").into_response(),
+            Some(_) => return SESSION_FINISHED.into_response(),
+            None => return UNKNOWN_SESSION.into_response(),
         }
     };
     let amount = request["order_amount"].as_i64().unwrap_or(0);
@@ -211,14 +213,7 @@ async fn funnel_submit(
     } else {
         "rejected"
     };
-    match complete(
-        &app,
-        &token,
-        outcome,
-        choice.bank.as_deref().unwrap_or("cl_test"),
-    )
-    .await
-    {
+    match complete(&app, &token, outcome, choice.bank.as_deref()).await {
         Ok(Outcome {
             redirect: Some(url),
             ..
@@ -252,8 +247,12 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
             "outcome must be paid, rejected or system_error",
         );
     }
-    match complete(&app, &request.token, &request.outcome, request.bank.as_deref().unwrap_or("cl_test")).await {
-        Ok(done) => Json(json!({"jwt": done.jwt, "claims": done.claims, "webhook": done.webhook, "redirect": done.redirect})).into_response(),
+    let bank = request.bank.as_deref();
+    match complete(&app, &request.token, &request.outcome, bank).await {
+        Ok(done) => Json(json!({
+            "jwt": done.jwt, "claims": done.claims, "webhook": done.webhook, "redirect": done.redirect
+        }))
+        .into_response(),
         Err((status, text)) => message(status, &text),
     }
 }

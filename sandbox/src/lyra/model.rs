@@ -9,6 +9,9 @@ use crate::lyra::cards::{CardOutcome, TestCard};
 use crate::store::Bounded;
 use crate::util::{new_form_token, new_id, now_iso};
 
+/// The currency of a form whose request names none (Token/Update, payment orders).
+pub(crate) const DEFAULT_CURRENCY: &str = "PEN";
+
 /// What a formToken was created for.
 #[derive(Clone, Debug)]
 pub(crate) enum FormPurpose {

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::lyra::cards::{test_card, CardOutcome, TestCard, TEST_CARDS};
-use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose};
+use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose, DEFAULT_CURRENCY};
 use crate::lyra::payment::{browser_return_fields, pay, send_ipn, Paid};
 use crate::util::{html, html_page as page, str_field};
 
@@ -61,6 +61,9 @@ fn live_entry(app: &App, form_token: &str) -> Result<FormEntry, (StatusCode, Str
         )),
     }
 }
+
+/// The answer to a card number that is no test card.
+const UNKNOWN_CARD: &str = "unknown test card";
 
 /// A hidden form field.
 fn hidden_input(name: &str, value: &str) -> String {
@@ -173,7 +176,7 @@ async fn form_submit(
         Err(e) => return e.into_response(),
     };
     let Some(card) = test_card(&choice.card) else {
-        return (StatusCode::BAD_REQUEST, "unknown test card").into_response();
+        return (StatusCode::BAD_REQUEST, UNKNOWN_CARD).into_response();
     };
     let (paid, _) = pay_and_notify(&app, entry, card, &form_token).await;
     let fields = browser_return_fields(&app, &paid);
@@ -213,7 +216,7 @@ async fn payment_order_page(State(app): State<Arc<App>>, Path(id): Path<String>)
     }
     let r = &order.request;
     let amount = r["amount"].as_i64().unwrap_or(0);
-    let currency = str_field(r, "currency").unwrap_or_else(|| "PEN".to_owned());
+    let currency = str_field(r, "currency").unwrap_or_else(|| DEFAULT_CURRENCY.to_owned());
     let entry = FormEntry {
         order_id: str_field(r, "orderId"),
         manual_validation: asks_manual_validation(r),
@@ -302,7 +305,7 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
         Err((status, message)) => return error_json(status, &message),
     };
     let Some(card) = test_card(&request.card) else {
-        return error_json(StatusCode::BAD_REQUEST, "unknown test card");
+        return error_json(StatusCode::BAD_REQUEST, UNKNOWN_CARD);
     };
     let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
     let fields = browser_return_object(app, &paid);

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::lyra::error::{fail, WsResult, ALIAS_NOT_FOUND};
-use crate::lyra::model::{FormEntry, FormPurpose};
+use crate::lyra::model::{FormEntry, FormPurpose, DEFAULT_CURRENCY};
 use crate::lyra::render::{
     payment_form, response_code, token_json, ACTION_COMPLETED, TOKEN_NOT_FOUND,
 };
@@ -50,7 +50,7 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
     if state.tokens.get(&token).is_none() {
         return fail(ALIAS_NOT_FOUND);
     }
-    let currency = str_field(r, "currency").unwrap_or_else(|| "PEN".into());
+    let currency = str_field(r, "currency").unwrap_or_else(|| DEFAULT_CURRENCY.into());
     let purpose = FormPurpose::TokenUpdate(token.clone());
     let entry = FormEntry {
         order_id: str_field(r, "orderId"),
