@@ -1,5 +1,6 @@
-//! The routing of the Lyra web services: which handler answers each one, and which request
-//! component of the spec validates its body. The handlers live in one module per resource.
+//! The routing of the Lyra web services: which handler answers each one; the request component
+//! that validates its body comes from `pasarela::lyra::OPERATIONS` (derived from the spec). The
+//! handlers live in one module per resource.
 
 mod charge;
 mod order;
@@ -8,6 +9,7 @@ mod subscription;
 mod token;
 mod transaction;
 
+use pasarela::lyra::Operation;
 use serde_json::Value;
 
 use crate::app::App;
@@ -52,44 +54,35 @@ pub(crate) fn handler(web_service: &str) -> Option<Handler> {
         .map(|(_, handler)| *handler)
 }
 
-/// The request component (in `openapi/lyra-v4.yaml`) that a web service's body must match.
+/// The request component (in `openapi/lyra-v4.yaml`) that a web service's body must match,
+/// from the operation table that `build.rs` derives from the spec.
 pub(crate) fn request_component(web_service: &str) -> Option<&'static str> {
-    Some(match web_service {
-        "Charge/SDKTest" => "SdkTestRequest",
-        "Charge/CreatePayment" => "CreatePaymentRequest",
-        "Charge/CreateToken" => "CreateTokenRequest",
-        "Charge/CreateSubscription" => "CreateSubscriptionRequest",
-        "Charge/CreatePaymentOrder" => "CreatePaymentOrderRequest",
-        "Charge/PaymentOrder/Get" => "PaymentOrderGetRequest",
-        "Charge/PaymentOrder/Update" => "PaymentOrderUpdateRequest",
-        "Charge/UpdatePaymentAmount" => "UpdatePaymentAmountRequest",
-        "Transaction/Get" => "TransactionGetRequest",
-        "Transaction/CancelOrRefund" => "TransactionCancelOrRefundRequest",
-        "Transaction/Cancel" | "Transaction/Validate" => "TransactionCommentRequest",
-        "Transaction/Refund" => "TransactionRefundRequest",
-        "Transaction/Update" => "TransactionUpdateRequest",
-        "Transaction/Capture" => "TransactionCaptureRequest",
-        "Transaction/Duplicate" => "TransactionDuplicateRequest",
-        "Order/Get" => "OrderGetRequest",
-        "Token/Get" | "Token/Cancel" | "Token/Reactivate" => "TokenReference",
-        "Token/Update" => "TokenUpdateRequest",
-        "Subscription/Get" => "SubscriptionReference",
-        "Subscription/Update" => "SubscriptionUpdateRequest",
-        "Subscription/Cancel" => "SubscriptionCancelRequest",
-        _ => return None,
-    })
+    Operation::find(web_service).map(|op| op.request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pasarela::lyra::OPERATIONS;
 
     #[test]
-    fn every_handled_web_service_has_a_request_component() {
+    fn every_handled_web_service_is_in_the_spec() {
         for (web_service, _) in HANDLERS {
             assert!(
                 request_component(web_service).is_some(),
-                "{web_service} has no request component"
+                "{web_service} is not in the operation table of openapi/lyra-v4.yaml"
+            );
+        }
+    }
+
+    #[test]
+    fn every_web_service_of_the_spec_has_a_handler() {
+        for op in OPERATIONS {
+            assert!(
+                handler(op.web_service).is_some(),
+                "{} ({}) has no sandbox behaviour",
+                op.web_service,
+                op.operation_id
             );
         }
     }
