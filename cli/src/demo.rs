@@ -1,19 +1,16 @@
 //! `pasarela demo`: both gateways end to end against the embedded sandbox, using only the
 //! library's public API, as a merchant's backend would.
 
-use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
-use axum::Router;
+use anyhow::Context as _;
 use pasarela::lyra::form::{EmbeddedForm, StaticHost};
-use pasarela::lyra::notification::{self, Keys, SignedWith, VerifiedAnswer};
+use pasarela::lyra::notification::{self, Keys, SignedWith};
 use pasarela::lyra::{types, LyraClient, LyraConfig, LyraError};
 use pasarela_sandbox::{defaults, Sandbox, SandboxConfig};
+
+use crate::merchant::{start_merchant, wait_for, Shared, Transcript};
 
 /// Options of `pasarela demo`.
 #[derive(clap::Args, Debug)]
@@ -23,143 +20,36 @@ pub struct DemoArgs {
     verbose: bool,
 }
 
-/// What the demo merchant's notification endpoints received and verified.
-#[derive(Default)]
-pub(super) struct Inbox {
-    pub(super) lyra_ipns: Vec<VerifiedAnswer>,
-    pub(super) lyra_rejected: usize,
-    /// Verified claims JSON of each ETpay webhook.
-    pub(super) etpay: Vec<String>,
-    /// Signature tokens by session token, as a merchant stores them at initialize.
-    pub(super) etpay_sessions: std::collections::HashMap<String, pasarela::Secret>,
-    pub(super) etpay_rejected: usize,
-}
-
-pub(super) type Shared = Arc<Mutex<Inbox>>;
-
-pub(super) struct Transcript {
-    step: usize,
-    failures: Vec<String>,
-    verbose: bool,
-}
-
-impl Transcript {
-    pub(super) fn ok(&mut self, what: &str, detail: impl std::fmt::Display) {
-        self.step += 1;
-        println!("[{:>2}] ok    {what:<44} {detail}", self.step);
-    }
-    pub(super) fn fail(&mut self, what: &str, detail: impl std::fmt::Display) {
-        self.step += 1;
-        println!("[{:>2}] FAIL  {what:<44} {detail}", self.step);
-        self.failures.push(format!("{what}: {detail}"));
-    }
-    pub(super) fn check(&mut self, what: &str, held: bool, detail: impl std::fmt::Display) {
-        if held {
-            self.ok(what, detail)
-        } else {
-            self.fail(what, detail)
-        }
-    }
-    pub(super) fn detail(&self, text: impl std::fmt::Display) {
-        if self.verbose {
-            println!("       {text}");
-        }
-    }
-}
-
-/// The merchant's IPN endpoint: verify first, keep the raw answer, answer 200 fast.
-async fn lyra_ipn(State(inbox): State<Shared>, body: Bytes) -> StatusCode {
-    let keys = Keys::new(defaults::PASSWORD, defaults::HMAC_KEY);
-    match notification::verify(&body, &keys) {
-        Ok(verified) => {
-            inbox.lock().unwrap().lyra_ipns.push(verified);
-            StatusCode::OK
-        }
-        Err(_) => {
-            inbox.lock().unwrap().lyra_rejected += 1;
-            StatusCode::BAD_REQUEST
-        }
-    }
-}
-
-async fn start_merchant(inbox: Shared) -> std::io::Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let router = Router::new()
-        .route("/ipn", post(lyra_ipn))
-        .route("/etpay/webhook", post(super::demo_etpay::webhook))
-        .with_state(inbox);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Ok(base)
-}
-
-/// Waits until the inbox satisfies `ready` (notifications arrive in the background).
-pub(super) async fn wait_for(inbox: &Shared, ready: impl Fn(&Inbox) -> bool) -> bool {
-    for _ in 0..100 {
-        if ready(&inbox.lock().unwrap()) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-/// Runs the walkthrough; exit code 0 only if every verification held.
-pub async fn run(args: DemoArgs) -> ExitCode {
+/// Runs the walkthrough. `Ok(true)` only if every verification held; `Err` when the demo could
+/// not even start (a port, the sandbox).
+pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     println!("pasarela demo: Lyra V4 (Izipay) and ETpay against the embedded sandbox, offline\n");
     let inbox: Shared = Arc::default();
-    let merchant = match start_merchant(inbox.clone()).await {
-        Ok(base) => base,
-        Err(e) => {
-            eprintln!("cannot start the demo merchant: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let merchant = start_merchant(inbox.clone())
+        .await
+        .context("cannot start the demo merchant")?;
     let config = SandboxConfig {
         lyra_notification_url: Some(format!("{merchant}/ipn")),
         etpay_webhook_url: Some(format!("{merchant}/etpay/webhook")),
         ..SandboxConfig::default()
     };
-    let sandbox =
-        match Sandbox::start(config, "127.0.0.1:0".parse().expect("literal address")).await {
-            Ok(sandbox) => sandbox,
-            Err(e) => {
-                eprintln!("cannot start the sandbox: {e}");
-                return ExitCode::from(2);
-            }
-        };
+    let sandbox = Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .context("cannot start the sandbox")?;
     println!(
         "sandbox  {}\nmerchant {merchant} (IPN endpoint /ipn, ETpay webhook /etpay/webhook)\n",
         sandbox.base_url()
     );
-    let mut t = Transcript {
-        step: 0,
-        failures: Vec::new(),
-        verbose: args.verbose,
-    };
+    let mut t = Transcript::new(args.verbose);
 
     println!("— Lyra V4 (Izipay / micuentaweb) —");
     lyra_flow(&mut t, &sandbox, &inbox).await;
     println!("\n— ETpay (Chile, bank transfer) —");
-    super::demo_etpay::flow(&mut t, &sandbox, &inbox).await;
+    crate::demo_etpay::flow(&mut t, &sandbox, &inbox).await;
 
     sandbox.shutdown().await;
     println!();
-    if t.failures.is_empty() {
-        println!(
-            "summary: {} steps, every signature and state check held",
-            t.step
-        );
-        ExitCode::SUCCESS
-    } else {
-        println!("summary: {} of {} steps failed:", t.failures.len(), t.step);
-        for failure in &t.failures {
-            println!("  - {failure}");
-        }
-        ExitCode::FAILURE
-    }
+    Ok(t.summary())
 }
 
 async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {

@@ -1,55 +1,15 @@
 //! The ETpay half of `pasarela demo`: initialize → pay in the funnel → verify the webhook and
 //! the redirect → check_payment_status.
 
-use std::time::Duration;
-
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use pasarela::etpay::notification::{
-    jwt_from_body, jwt_from_redirect, peek_session_token_unverified, Notification, Verifier,
-};
+use pasarela::etpay::notification::{jwt_from_redirect, Verifier};
 use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, SessionRequest};
 use pasarela::Secret;
 use pasarela_sandbox::{defaults, Sandbox};
 
-use super::demo::{wait_for, Shared, Transcript};
-
-/// The merchant's ETpay webhook: read the session token (unverified) only to find the stored
-/// signature token, verify, keep the claims as received, answer 200 fast.
-pub(super) async fn webhook(State(inbox): State<Shared>, body: Bytes) -> StatusCode {
-    let verified = (|| {
-        let jwt = jwt_from_body(&body).ok()?;
-        let session_token = peek_session_token_unverified(&jwt).ok()?;
-        let signature_token = inbox
-            .lock()
-            .unwrap()
-            .etpay_sessions
-            .get(&session_token)?
-            .clone();
-        match Verifier::new()
-            .with_max_age(Duration::from_secs(600))
-            .verify_notification(&jwt, &signature_token, &session_token)
-        {
-            Ok(Notification::Payment(payment)) => Some(payment.claims_json().to_owned()),
-            _ => None,
-        }
-    })();
-    let mut inbox = inbox.lock().unwrap();
-    match verified {
-        Some(claims) => {
-            inbox.etpay.push(claims);
-            StatusCode::OK
-        }
-        None => {
-            inbox.etpay_rejected += 1;
-            StatusCode::BAD_REQUEST
-        }
-    }
-}
+use crate::merchant::{wait_for, Shared, Transcript};
 
 /// Initialize → pay → verify the webhook JWT → check_payment_status.
-pub(super) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
+pub(crate) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
     let config = match EtpayConfig::new(
         &sandbox.etpay_api_url(),
         &sandbox.etpay_pmt_url(),

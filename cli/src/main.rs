@@ -4,10 +4,12 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 mod demo;
 mod demo_etpay;
+mod merchant;
 mod sandbox;
 mod verify_etpay;
 mod verify_lyra;
@@ -53,17 +55,32 @@ fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {
-        Command::Demo(args) => runtime().block_on(demo::run(args)),
-        Command::Sandbox(args) => runtime().block_on(sandbox::run(args)),
-        Command::Verify(Verify::Lyra(args)) => verify_lyra::run(&args),
-        Command::Verify(Verify::Etpay(args)) => verify_etpay::run(&args),
-    }
+    let outcome = match cli.command {
+        Command::Demo(args) => runtime()
+            .and_then(|rt| rt.block_on(demo::run(args)))
+            .map(|held| {
+                if held {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
+        Command::Sandbox(args) => runtime()
+            .and_then(|rt| rt.block_on(sandbox::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Verify(Verify::Lyra(args)) => Ok(verify_lyra::run(&args)),
+        Command::Verify(Verify::Etpay(args)) => Ok(verify_etpay::run(&args)),
+    };
+    // Could not run at all (a port taken, no runtime): the cause chain on stderr, exit 2.
+    outcome.unwrap_or_else(|e| {
+        eprintln!("pasarela: {e:#}");
+        ExitCode::from(2)
+    })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("a tokio runtime starts")
+        .context("cannot start the async runtime")
 }

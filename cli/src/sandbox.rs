@@ -1,7 +1,7 @@
 //! `pasarela sandbox`: serve the emulator until Ctrl-C.
 
+use anyhow::Context as _;
 use std::net::SocketAddr;
-use std::process::ExitCode;
 
 use pasarela::Secret;
 use pasarela_sandbox::{defaults, Sandbox, SandboxConfig, TEST_CARDS};
@@ -71,17 +71,13 @@ impl SandboxArgs {
 }
 
 /// Runs the sandbox until Ctrl-C.
-pub async fn run(args: SandboxArgs) -> ExitCode {
+pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let addr = args.addr;
     let config = args.config();
     let builtin = config.uses_builtin_credentials();
-    let sandbox = match Sandbox::start(config.clone(), addr).await {
-        Ok(sandbox) => sandbox,
-        Err(e) => {
-            eprintln!("pasarela sandbox: cannot listen on {addr}: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let sandbox = Sandbox::start(config.clone(), addr)
+        .await
+        .with_context(|| format!("sandbox: cannot listen on {addr}"))?;
     let base = sandbox.base_url();
     println!("pasarela sandbox listening on {base}");
     println!(
@@ -119,5 +115,5 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
     }
     let _ = tokio::signal::ctrl_c().await;
     sandbox.shutdown().await;
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use super::store::Bounded;
-use super::util::now_iso;
+use crate::store::Bounded;
+use crate::util::now_iso;
 
 /// How hard the sandbox tries to deliver a notification.
 #[derive(Clone, Debug)]

@@ -1,6 +1,9 @@
-//! Small helpers of the sandbox: clock, identifiers, HTML escaping.
+//! Small helpers of the sandbox that belong to no gateway: clock, identifiers, HTML escaping,
+//! reading and merging JSON objects.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
 
 /// Seconds since the Unix epoch.
 pub(crate) fn unix_now() -> u64 {
@@ -58,6 +61,28 @@ pub(crate) fn new_form_token() -> String {
 /// HTML escaping for element content and double-quoted attributes: the same function the
 /// embedded-form snippet uses.
 pub(crate) use pasarela::lyra::form::escape_attr as html;
+
+/// A whole HTML page (the title is escaped, the body is not).
+pub(crate) fn html_page(title: &str, body: &str) -> axum::response::Html<String> {
+    axum::response::Html(format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body>{body}</body></html>",
+        html(title)
+    ))
+}
+
+/// A string field of a JSON object, owned.
+pub(crate) fn str_field(object: &Value, name: &str) -> Option<String> {
+    object.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Copies every field of `source` into `target` (both JSON objects; otherwise nothing happens).
+pub(crate) fn merge(target: &mut Value, source: &Value) {
+    if let (Some(target), Some(source)) = (target.as_object_mut(), source.as_object()) {
+        for (key, value) in source {
+            target.insert(key.clone(), value.clone());
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -11,9 +11,11 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::lyra_model::{test_card, CardOutcome, FormEntry, FormPurpose, TestCard, TEST_CARDS};
-use super::util::{html, new_form_token};
-use super::{App, Paid};
+use crate::app::App;
+use crate::lyra::cards::{test_card, CardOutcome, TestCard, TEST_CARDS};
+use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose, DEFAULT_CURRENCY};
+use crate::lyra::payment::{browser_return_fields, pay, send_ipn, Paid};
+use crate::util::{html, html_page as page, str_field};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -47,8 +49,7 @@ struct ReturnUrls {
 }
 
 fn live_entry(app: &App, form_token: &str) -> Result<FormEntry, (StatusCode, String)> {
-    let state = app.lyra.lock().unwrap_or_else(|e| e.into_inner());
-    match state.live_form(form_token) {
+    match app.lyra().live_form(form_token) {
         Some(entry) if !entry.used => Ok(entry.clone()),
         Some(_) => Err((
             StatusCode::CONFLICT,
@@ -61,11 +62,16 @@ fn live_entry(app: &App, form_token: &str) -> Result<FormEntry, (StatusCode, Str
     }
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body>{body}</body></html>",
-        html(title)
-    ))
+/// The answer to a card number that is no test card.
+const UNKNOWN_CARD: &str = "unknown test card";
+
+/// A hidden form field.
+fn hidden_input(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        html(name),
+        html(value)
+    )
 }
 
 async fn form_page(
@@ -92,12 +98,7 @@ async fn form_page(
     let hidden = |name: &str, value: &Option<String>| {
         value
             .as_ref()
-            .map(|v| {
-                format!(
-                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                    html(v)
-                )
-            })
+            .map(|v| hidden_input(name, v))
             .unwrap_or_default()
     };
     page(
@@ -126,8 +127,8 @@ async fn pay_and_notify(
     card: &'static TestCard,
     form_token: &str,
 ) -> (Paid, Value) {
-    let paid = app.pay(entry, card, Some(form_token));
-    let ipn = match app.send_ipn(&paid) {
+    let paid = pay(app, entry, card, Some(form_token));
+    let ipn = match send_ipn(app, &paid) {
         Some((target, first)) => {
             let attempt = first.await.ok();
             json!({
@@ -143,18 +144,18 @@ async fn pay_and_notify(
     (paid, ipn)
 }
 
+/// The signed browser-return fields as a JSON object (for the control and script endpoints).
+fn browser_return_object(app: &App, paid: &Paid) -> Value {
+    browser_return_fields(app, paid)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// An auto-submitting form that posts the signed browser-return fields to the merchant.
 fn auto_post(url: &str, fields: &[(String, String)]) -> Html<String> {
-    let inputs: String = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                html(k),
-                html(v)
-            )
-        })
-        .collect();
+    let inputs: String = fields.iter().map(|(k, v)| hidden_input(k, v)).collect();
     page(
         "Returning to the shop",
         &format!(
@@ -175,10 +176,10 @@ async fn form_submit(
         Err(e) => return e.into_response(),
     };
     let Some(card) = test_card(&choice.card) else {
-        return (StatusCode::BAD_REQUEST, "unknown test card").into_response();
+        return (StatusCode::BAD_REQUEST, UNKNOWN_CARD).into_response();
     };
     let (paid, _) = pay_and_notify(&app, entry, card, &form_token).await;
-    let fields = app.browser_return_fields(&paid);
+    let fields = browser_return_fields(&app, &paid);
     let target = if paid.refused {
         choice
             .urls
@@ -202,7 +203,7 @@ async fn form_submit(
 }
 
 async fn payment_order_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    let mut state = app.lyra.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = app.lyra();
     let Some(order) = state.payment_orders.get(&id).cloned() else {
         return (StatusCode::NOT_FOUND, "payment order not found (PSP_1000)").into_response();
     };
@@ -214,22 +215,14 @@ async fn payment_order_page(State(app): State<Arc<App>>, Path(id): Path<String>)
         .into_response();
     }
     let r = &order.request;
+    let amount = r["amount"].as_i64().unwrap_or(0);
+    let currency = str_field(r, "currency").unwrap_or_else(|| DEFAULT_CURRENCY.to_owned());
     let entry = FormEntry {
-        purpose: FormPurpose::PaymentOrder(id),
-        amount: r["amount"].as_i64().unwrap_or(0),
-        currency: r["currency"].as_str().unwrap_or("PEN").to_owned(),
-        order_id: r["orderId"].as_str().map(str::to_owned),
-        form_action: "PAYMENT".into(),
-        customer: Value::Null,
-        metadata: Value::Null,
-        ipn_target_url: None,
-        payment_method_token: None,
-        manual_validation: r["transactionOptions"]["cardOptions"]["manualValidation"] == "YES",
-        created: std::time::Instant::now(),
-        used: false,
+        order_id: str_field(r, "orderId"),
+        manual_validation: asks_manual_validation(r),
+        ..FormEntry::new(FormPurpose::PaymentOrder(id), amount, currency, "PAYMENT")
     };
-    let form_token = new_form_token();
-    state.form_tokens.insert(form_token.clone(), entry);
+    let form_token = state.mint_form(entry);
     drop(state);
     axum::response::Redirect::to(&format!("/sandbox/lyra/form/{form_token}")).into_response()
 }
@@ -255,18 +248,10 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
     };
     let card = match (request.card.as_deref(), request.outcome.as_deref()) {
         (Some(pan), _) => test_card(pan),
-        (None, Some("paid") | None) => TEST_CARDS
-            .iter()
-            .find(|c| c.outcome == CardOutcome::Authorised),
-        (None, Some("captured")) => TEST_CARDS
-            .iter()
-            .find(|c| c.outcome == CardOutcome::Captured),
-        (None, Some("refused")) => TEST_CARDS
-            .iter()
-            .find(|c| c.outcome == CardOutcome::Refused),
-        (None, Some("to_validate")) => TEST_CARDS
-            .iter()
-            .find(|c| c.outcome == CardOutcome::ToValidate),
+        (None, Some("paid") | None) => TestCard::with_outcome(CardOutcome::Authorised),
+        (None, Some("captured")) => TestCard::with_outcome(CardOutcome::Captured),
+        (None, Some("refused")) => TestCard::with_outcome(CardOutcome::Refused),
+        (None, Some("to_validate")) => TestCard::with_outcome(CardOutcome::ToValidate),
         (None, Some(_)) => None,
     };
     let Some(card) = card else {
@@ -276,11 +261,7 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
         );
     };
     let (paid, ipn) = pay_and_notify(&app, entry, card, &request.form_token).await;
-    let fields: serde_json::Map<String, Value> = app
-        .browser_return_fields(&paid)
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let fields = browser_return_object(&app, &paid);
     Json(json!({
         "orderStatus": paid.payment["orderStatus"],
         "krAnswer": paid.raw_answer,
@@ -324,14 +305,10 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
         Err((status, message)) => return error_json(status, &message),
     };
     let Some(card) = test_card(&request.card) else {
-        return error_json(StatusCode::BAD_REQUEST, "unknown test card");
+        return error_json(StatusCode::BAD_REQUEST, UNKNOWN_CARD);
     };
     let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
-    let fields: serde_json::Map<String, Value> = app
-        .browser_return_fields(&paid)
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let fields = browser_return_object(app, &paid);
     Json(json!({"refused": paid.refused, "fields": fields})).into_response()
 }
 
@@ -369,45 +346,5 @@ async fn theme_file(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
-const FORM_SCRIPT: &str = r#"/* pasarela sandbox stand-in for kr-payment-form.min.js */
-(function () {
-  var origin = "__ORIGIN__";
-  var cards = __CARDS__;
-  var script = document.currentScript || document.querySelector('script[kr-public-key]');
-  function attr(name) { return script ? script.getAttribute(name) : null; }
-  function post(url, fields) {
-    var form = document.createElement('form');
-    form.method = 'POST'; form.action = url;
-    Object.keys(fields).forEach(function (k) {
-      var input = document.createElement('input');
-      input.type = 'hidden'; input.name = k; input.value = fields[k];
-      form.appendChild(input);
-    });
-    document.body.appendChild(form);
-    form.submit();
-  }
-  function render(container) {
-    var token = container.getAttribute('kr-form-token');
-    var html = '<div class="kr-sandbox"><p>pasarela sandbox: choose a test card</p><select class="kr-sandbox-card">';
-    cards.forEach(function (c) { html += '<option value="' + c.pan + '">' + c.pan + ' ' + c.brand + ' - ' + c.label + '</option>'; });
-    html += '</select> <button type="button" class="kr-payment-button">Pagar</button><p class="kr-sandbox-message"></p></div>';
-    container.innerHTML = html;
-    container.querySelector('.kr-payment-button').addEventListener('click', function () {
-      var pan = container.querySelector('.kr-sandbox-card').value;
-      fetch(origin + '/sandbox/lyra/js-pay', {
-        method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({formToken: token, publicKey: attr('kr-public-key'), card: pan})
-      }).then(function (r) { return r.json(); }).then(function (result) {
-        var message = container.querySelector('.kr-sandbox-message');
-        if (result.error) { message.textContent = result.error; return; }
-        var success = attr('kr-post-url-success'), refused = attr('kr-post-url-refused');
-        var target = result.refused ? (refused || null) : success;
-        if (target) { post(target, result.fields); }
-        else { message.textContent = result.refused ? 'Payment refused, choose another card.' : 'Payment accepted.'; }
-      }).catch(function (e) { container.querySelector('.kr-sandbox-message').textContent = 'the sandbox could not be reached: ' + e; });
-    });
-  }
-  function start() { document.querySelectorAll('.kr-smart-form[kr-form-token]').forEach(render); }
-  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
-})();
-"#;
+/// The stand-in script; `__CARDS__` and `__ORIGIN__` are filled in when served.
+const FORM_SCRIPT: &str = include_str!("kr-payment-form.js");

@@ -1,0 +1,94 @@
+//! What a sandbox is started with: its test shop, its ETpay merchant, where notifications go.
+//!
+//! Kept apart from `lib.rs` so the shared state (`app.rs`) can hold a configuration without
+//! importing the crate root.
+
+use std::time::Duration;
+
+use pasarela::lyra::notification::Keys;
+use pasarela::Secret;
+
+use crate::delivery::DeliveryPolicy;
+
+/// Built-in test credentials, used when nothing else is configured. They are printed at start
+/// (and only these: configured secrets never print).
+pub mod defaults {
+    /// Lyra shop id.
+    pub const SHOP_ID: &str = "33148340";
+    /// Lyra REST password (Basic auth and IPN signature).
+    pub const PASSWORD: &str = "testpassword_SANDBOXxPasarela0000000000000000";
+    /// Lyra HMAC-SHA-256 key (browser-return signature).
+    pub const HMAC_KEY: &str = "sandbox0hmac0key0pasarela0000000";
+    /// Lyra public key of the embedded form.
+    pub const PUBLIC_KEY: &str = "33148340:testpublickey_SANDBOXxPasarela000000000000";
+    /// ETpay merchant code.
+    pub const ETPAY_MERCHANT_CODE: &str = "cl_sandbox_pasarela";
+    /// ETpay merchant API token.
+    pub const ETPAY_API_TOKEN: &str =
+        "sandbox0etpay0api0token0pasarela0000000000000000000000000000000";
+}
+
+/// Configuration of the sandbox: its test shop, its ETpay merchant, where notifications go.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Lyra shop id.
+    pub shop_id: String,
+    /// Lyra REST password.
+    pub password: Secret,
+    /// Lyra HMAC-SHA-256 key.
+    pub hmac_key: Secret,
+    /// Lyra public key (`kr-public-key`).
+    pub public_key: String,
+    /// ETpay merchant code.
+    pub etpay_merchant_code: String,
+    /// ETpay merchant API token.
+    pub etpay_api_token: Secret,
+    /// Where Lyra IPNs go when a payment has no `ipnTargetUrl` (the shop's notification rule).
+    pub lyra_notification_url: Option<String>,
+    /// Where ETpay webhooks go when a session has no `payment_webhook_url`.
+    pub etpay_webhook_url: Option<String>,
+    /// How many objects of each kind are remembered (oldest forgotten first).
+    pub capacity: usize,
+    /// Lifetime of a formToken.
+    pub form_token_ttl: Duration,
+    /// Notification retries.
+    pub delivery: DeliveryPolicy,
+    /// Log each notification attempt on stderr.
+    pub verbose: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            shop_id: defaults::SHOP_ID.to_owned(),
+            password: Secret::new(defaults::PASSWORD),
+            hmac_key: Secret::new(defaults::HMAC_KEY),
+            public_key: defaults::PUBLIC_KEY.to_owned(),
+            etpay_merchant_code: defaults::ETPAY_MERCHANT_CODE.to_owned(),
+            etpay_api_token: Secret::new(defaults::ETPAY_API_TOKEN),
+            lyra_notification_url: None,
+            etpay_webhook_url: None,
+            capacity: 10_000,
+            form_token_ttl: Duration::from_secs(15 * 60),
+            delivery: DeliveryPolicy::default(),
+            verbose: false,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// True when every credential is a built-in default (so they may be printed).
+    pub fn uses_builtin_credentials(&self) -> bool {
+        self.shop_id == defaults::SHOP_ID
+            && self.password.expose() == defaults::PASSWORD
+            && self.hmac_key.expose() == defaults::HMAC_KEY
+            && self.public_key == defaults::PUBLIC_KEY
+            && self.etpay_merchant_code == defaults::ETPAY_MERCHANT_CODE
+            && self.etpay_api_token.expose() == defaults::ETPAY_API_TOKEN
+    }
+
+    /// The Lyra keys of the test shop, to verify what the sandbox signs.
+    pub fn lyra_keys(&self) -> Keys {
+        Keys::new(self.password.clone(), self.hmac_key.clone())
+    }
+}

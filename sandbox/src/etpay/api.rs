@@ -1,0 +1,107 @@
+//! ETpay's merchant API: `POST /etpay/session/initialize` and
+//! `POST /etpay/merchant/check_payment_status`, with their credential and schema checks.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use pasarela::spec::SpecValidator;
+use pasarela::Secret;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::etpay::state::Session;
+use crate::util::new_token;
+
+/// `POST /etpay/session/initialize` and `POST /etpay/merchant/check_payment_status`.
+pub(super) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/etpay/session/initialize", post(initialize))
+        .route(
+            "/etpay/merchant/check_payment_status",
+            post(check_payment_status),
+        )
+}
+
+/// An error answer: `{"message": text}`.
+pub(super) fn message(status: StatusCode, text: &str) -> Response {
+    (status, Json(json!({"message": text}))).into_response()
+}
+
+/// Decodes and validates a request body against its component; checks the API token.
+#[allow(clippy::result_large_err)] // the error is the HTTP answer itself
+fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
+    let request: Value = serde_json::from_slice(body)
+        .map_err(|e| message(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")))?;
+    if let Err(violations) = SpecValidator::etpay().validate(component, &request) {
+        let first = &violations[0];
+        let field = first.instance_path.trim_start_matches('/');
+        return Err(message(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "invalid field {}: {}",
+                if field.is_empty() { "(body)" } else { field },
+                first.message
+            ),
+        ));
+    }
+    let token_ok = request["merchant_api_token"]
+        .as_str()
+        .is_some_and(|t| Secret::new(t) == app.config.etpay_api_token);
+    let code_ok = request
+        .get("merchant_code")
+        .is_none_or(|c| c.as_str() == Some(app.config.etpay_merchant_code.as_str()));
+    if !token_ok || !code_ok {
+        return Err(message(
+            StatusCode::UNAUTHORIZED,
+            "invalid merchant credentials",
+        ));
+    }
+    Ok(request)
+}
+
+/// `POST /etpay/session/initialize`.
+async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request = match checked_request(&app, "SessionInitializeRequest", &body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let session = Session {
+        token: new_token(64),
+        signature_token: Secret::new(new_token(64)),
+        request,
+        done: false,
+    };
+    let answer = json!({
+        "token": session.token,
+        "signature_token": session.signature_token.expose(),
+        "terms_url": format!("{}/sandbox/etpay/terms", app.base_url()),
+    });
+    app.etpay().sessions.insert(session.token.clone(), session);
+    Json(answer).into_response()
+}
+
+/// `POST /etpay/merchant/check_payment_status`.
+async fn check_payment_status(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request = match checked_request(&app, "CheckPaymentStatusRequest", &body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let filters: Vec<(&str, &str)> = ["payment_token", "merchant_order_id", "session_token"]
+        .into_iter()
+        .filter_map(|key| request[key].as_str().map(|v| (key, v)))
+        .collect();
+    // The spec requires only the API token; with no filter nothing matches (an empty list).
+    let found: Vec<Value> = app
+        .etpay()
+        .payments
+        .values()
+        .filter(|claims| !filters.is_empty() && filters.iter().all(|(k, v)| claims[*k] == *v))
+        .cloned()
+        .collect();
+    Json(found).into_response()
+}

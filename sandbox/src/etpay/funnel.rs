@@ -1,0 +1,258 @@
+//! ETpay's shopper side: the funnel page where a bank transfer is approved or rejected, the
+//! control endpoint tests use instead of a browser, and what completing a session does (signed
+//! JWT, webhook, redirect).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use pasarela::etpay::notification::sign_for_tests;
+use pasarela::Secret;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::etpay::api::message;
+use crate::etpay::state::{Session, TEST_BANKS};
+use crate::util::{html, html_page, new_token, unix_now};
+
+/// The funnel page at `/sandbox/etpay/session/{token}`, the control endpoint
+/// `POST /sandbox/etpay/pay` and the terms page.
+pub(super) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/sandbox/etpay/session/{token}",
+            get(funnel).post(funnel_submit),
+        )
+        .route("/sandbox/etpay/pay", post(control_pay))
+        .route("/sandbox/etpay/terms", get(terms))
+}
+
+/// A session that does not exist (or was forgotten).
+const UNKNOWN_SESSION: (StatusCode, &str) = (StatusCode::NOT_FOUND, "unknown session");
+/// A session that was already completed.
+const SESSION_FINISHED: (StatusCode, &str) =
+    (StatusCode::CONFLICT, "this session is already finished");
+
+/// `GET /sandbox/etpay/terms`.
+async fn terms() -> Html<&'static str> {
+    Html("<!DOCTYPE html><html><body><h1>pasarela sandbox</h1><p>ETpay terms are not emulated.</p></body></html>")
+}
+
+/// What the funnel did: the webhook attempt and where the browser goes.
+struct Outcome {
+    jwt: String,
+    claims: Value,
+    webhook: Value,
+    redirect: Option<String>,
+}
+
+/// Completes a session: signs the claims, posts the webhook (waits for the first attempt) and
+/// builds the redirect URL with `jwt=`.
+async fn complete(
+    app: &App,
+    token: &str,
+    outcome: &str,
+    bank: Option<&str>,
+) -> Result<Outcome, (StatusCode, String)> {
+    let session = finish_session(app, token).map_err(|(status, text)| (status, text.to_owned()))?;
+    let r = &session.request;
+    let paid = outcome == "paid";
+    let system_error = outcome == "system_error";
+    let (claims, key) = if system_error {
+        // ETpay's system-error redirect: signed with the session token, no webhook.
+        (
+            json!({"session_token": session.token, "system_error": true, "iat": unix_now()}),
+            Secret::new(session.token.clone()),
+        )
+    } else {
+        (
+            payment_claims(&session, bank, paid),
+            session.signature_token.clone(),
+        )
+    };
+    let jwt = sign_for_tests(&claims, &key)
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let webhook = if system_error {
+        json!({"target": null, "status": null, "error": null})
+    } else {
+        record_and_notify(app, r, &claims, &jwt).await
+    };
+    let url_field = if paid {
+        "payment_completed_url"
+    } else {
+        "payment_cancellation_url"
+    };
+    let redirect = r[url_field].as_str().map(|url| {
+        let separator = if url.contains('?') {
+            r["concat"].as_str().unwrap_or("&")
+        } else {
+            "?"
+        };
+        format!("{url}{separator}jwt={jwt}")
+    });
+    Ok(Outcome {
+        jwt,
+        claims,
+        webhook,
+        redirect,
+    })
+}
+
+/// Marks a session finished and returns it; a session finishes once.
+fn finish_session(app: &App, token: &str) -> Result<Session, (StatusCode, &'static str)> {
+    let mut state = app.etpay();
+    let session = state
+        .sessions
+        .get_mut(&token.to_owned())
+        .ok_or(UNKNOWN_SESSION)?;
+    if session.done {
+        return Err(SESSION_FINISHED);
+    }
+    session.done = true;
+    Ok(session.clone())
+}
+
+/// The claims of a payment's JWT (signed with the session's signature token). An unknown or
+/// missing bank is the first test bank.
+fn payment_claims(session: &Session, bank: Option<&str>, paid: bool) -> Value {
+    let r = &session.request;
+    let (_, bank_name) = TEST_BANKS
+        .iter()
+        .find(|(code, _)| Some(*code) == bank)
+        .unwrap_or(&TEST_BANKS[0]);
+    json!({
+        "session_token": session.token,
+        "merchant_account_bank": "cl_estado", "merchant_account_type": "cuenta_vista", "merchant_account": "19687526",
+        "merchant_name": "pasarela sandbox merchant", "merchant_currency": "CLP",
+        "merchant_order_id": r["merchant_order_id"], "merchant_amount": r["order_amount"],
+        "user_bank": bank_name, "user_rut": r.get("user_rut").cloned().unwrap_or(json!("111111111")),
+        "user_account": "Cuenta Corriente 12345678", "payment_token": new_token(64),
+        "payment_status": paid, "payment_process": "auto", "iat": unix_now(),
+    })
+}
+
+/// Records the payment for `check_payment_status` and posts the webhook; returns what the first
+/// attempt gave.
+async fn record_and_notify(app: &App, r: &Value, claims: &Value, jwt: &str) -> Value {
+    let payment_token = claims["payment_token"].as_str().unwrap_or_default();
+    app.etpay()
+        .payments
+        .insert(payment_token.to_owned(), claims.clone());
+    let target = r["payment_webhook_url"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| app.config.etpay_webhook_url.clone());
+    let Some(target) = target else {
+        return json!({
+            "target": null, "status": null,
+            "error": "no webhook URL: set payment_webhook_url or the sandbox's --etpay-webhook-url"
+        });
+    };
+    let body = serde_json::to_vec(&json!({"payment": jwt})).unwrap_or_default();
+    let (_, first) = app
+        .delivery
+        .start("etpay-webhook", target.clone(), "application/json", body);
+    let attempt = first.await.ok();
+    json!({"target": target, "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
+}
+
+/// `GET /sandbox/etpay/session/{token}`: the bank choice.
+async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    let request = {
+        let state = app.etpay();
+        match state.sessions.get(&token) {
+            Some(session) if !session.done => session.request.clone(),
+            Some(_) => return SESSION_FINISHED.into_response(),
+            None => return UNKNOWN_SESSION.into_response(),
+        }
+    };
+    let amount = request["order_amount"].as_i64().unwrap_or(0);
+    let banks: String = TEST_BANKS
+        .iter()
+        .enumerate()
+        .map(|(i, (code, name))| {
+            format!(
+                "<label><input type=\"radio\" name=\"bank\" value=\"{code}\"{}> {}</label><br>",
+                if i == 0 { " checked" } else { "" },
+                html(name)
+            )
+        })
+        .collect();
+    html_page(
+        "ETpay sandbox",
+        &format!(
+            "<h1>Pagar ${} CLP</h1><p>Orden {}</p><form method=\"post\" action=\"/sandbox/etpay/session/{}\">{banks}\
+             <button type=\"submit\" name=\"outcome\" value=\"paid\" id=\"approve\">Aprobar transferencia</button>\
+             <button type=\"submit\" name=\"outcome\" value=\"rejected\" id=\"reject\">Rechazar</button></form>",
+            html(&pasarela::money::format_minor(amount, "CLP").unwrap_or_default()),
+            html(request["merchant_order_id"].as_str().unwrap_or("")),
+            html(&token)
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct FunnelChoice {
+    bank: Option<String>,
+    outcome: String,
+}
+
+/// `POST /sandbox/etpay/session/{token}`: the shopper's choice.
+async fn funnel_submit(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    Form(choice): Form<FunnelChoice>,
+) -> Response {
+    let outcome = if choice.outcome == "paid" {
+        "paid"
+    } else {
+        "rejected"
+    };
+    match complete(&app, &token, outcome, choice.bank.as_deref()).await {
+        Ok(Outcome {
+            redirect: Some(url),
+            ..
+        }) => Redirect::to(&url).into_response(),
+        Ok(done) => Html(format!(
+            "<!DOCTYPE html><html><body><h1>{outcome}</h1><pre>{}</pre></body></html>",
+            html(&done.claims.to_string())
+        ))
+        .into_response(),
+        Err((status, text)) => (status, text).into_response(),
+    }
+}
+
+/// `POST /sandbox/etpay/pay` body.
+#[derive(Debug, Deserialize)]
+struct ControlPay {
+    token: String,
+    /// `paid`, `rejected` or `system_error`.
+    outcome: String,
+    bank: Option<String>,
+}
+
+/// `POST /sandbox/etpay/pay`.
+async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay>) -> Response {
+    if !matches!(
+        request.outcome.as_str(),
+        "paid" | "rejected" | "system_error"
+    ) {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "outcome must be paid, rejected or system_error",
+        );
+    }
+    let bank = request.bank.as_deref();
+    match complete(&app, &request.token, &request.outcome, bank).await {
+        Ok(done) => Json(json!({
+            "jwt": done.jwt, "claims": done.claims, "webhook": done.webhook, "redirect": done.redirect
+        }))
+        .into_response(),
+        Err((status, text)) => message(status, &text),
+    }
+}

@@ -1,0 +1,22 @@
+//! The ETpay side of the sandbox: the merchant API (`api`), the shopper's funnel and its control
+//! endpoint (`funnel`), and what they remember (`state`).
+//!
+//! ETpay documents no error bodies; the sandbox answers `{"message": "..."}` with 400 (invalid
+//! request) or 401 (wrong merchant credentials), the shape third-party code reads.
+
+mod api;
+mod funnel;
+pub(crate) mod state;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::app::App;
+
+pub use state::TEST_BANKS;
+
+/// The merchant API under `/etpay`, the funnel and control endpoint under `/sandbox/etpay`.
+pub(crate) fn routes() -> Router<Arc<App>> {
+    api::routes().merge(funnel::routes())
+}

@@ -1,0 +1,41 @@
+//! `POST /api-payment/V4/{Namespace}/{Operation}`: checks the frame (auth, request schema), then
+//! hands the request to the web service's handler and wraps its answer in the envelope.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::app::App;
+use crate::lyra::envelope::{authorised, decode, envelope, error_envelope};
+use crate::lyra::error::{fail, WsResult, INVALID_LOGIN, UNKNOWN_WEB_SERVICE};
+use crate::lyra::ops::{handler, request_component};
+
+/// `POST /api-payment/V4/{*web_service}`.
+pub(crate) async fn handle(
+    State(app): State<Arc<App>>,
+    Path(web_service): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let envelope = match answer(&app, &web_service, &headers, &body) {
+        Ok(answer) => envelope(&app, &web_service, "SUCCESS", answer),
+        Err(error) => error_envelope(&app, &web_service, error),
+    };
+    Json(envelope).into_response()
+}
+
+fn answer(app: &App, web_service: &str, headers: &HeaderMap, body: &[u8]) -> WsResult {
+    if !authorised(app, headers) {
+        return fail(INVALID_LOGIN);
+    }
+    let (Some(component), Some(handler)) = (request_component(web_service), handler(web_service))
+    else {
+        return fail(UNKNOWN_WEB_SERVICE);
+    };
+    let request = decode(component, body)?;
+    handler(app, &request)
+}

@@ -1,0 +1,15 @@
+//! The Lyra V4 side of the sandbox: the REST web services (`api`, `envelope`, `ops`), the
+//! state they act on (`model`, `cards`), the answers they render (`render`), paying a form
+//! (`payment`) and the shopper's pages (`shopper`).
+
+pub(crate) mod api;
+pub(crate) mod cards;
+mod envelope;
+mod error;
+pub(crate) mod model;
+mod ops;
+mod payment;
+mod render;
+pub(crate) mod shopper;
+
+pub use cards::{test_card, CardOutcome, TestCard, TEST_CARDS};

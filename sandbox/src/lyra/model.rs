@@ -1,0 +1,267 @@
+//! What the Lyra emulation remembers: formTokens, transactions, payment orders, tokens and
+//! subscriptions, in bounded maps. Rendering them as answers is `render.rs`'s job.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::lyra::cards::{CardOutcome, TestCard};
+use crate::store::Bounded;
+use crate::util::{new_form_token, new_id, now_iso};
+
+/// The currency of a form whose request names none (Token/Update, payment orders).
+pub(crate) const DEFAULT_CURRENCY: &str = "PEN";
+
+/// What a formToken was created for.
+#[derive(Clone, Debug)]
+pub(crate) enum FormPurpose {
+    /// Charge/CreatePayment (and UpdatePaymentAmount).
+    Payment,
+    /// Charge/CreateToken: registers the card with a zero-amount VERIFICATION.
+    Token,
+    /// Token/Update: replaces the card of a token.
+    TokenUpdate(String),
+    /// A payment order's link.
+    PaymentOrder(String),
+}
+
+/// A formToken and the request it was minted from.
+#[derive(Clone, Debug)]
+pub(crate) struct FormEntry {
+    pub purpose: FormPurpose,
+    pub amount: i64,
+    pub currency: String,
+    pub order_id: Option<String>,
+    pub form_action: String,
+    pub customer: Value,
+    pub metadata: Value,
+    pub ipn_target_url: Option<String>,
+    pub payment_method_token: Option<String>,
+    pub manual_validation: bool,
+    pub created: Instant,
+    pub used: bool,
+}
+
+impl FormEntry {
+    /// A new entry with no order, customer, metadata, IPN target or token, and automatic
+    /// validation; callers set what their request says.
+    pub(crate) fn new(
+        purpose: FormPurpose,
+        amount: i64,
+        currency: String,
+        form_action: &str,
+    ) -> FormEntry {
+        FormEntry {
+            purpose,
+            amount,
+            currency,
+            order_id: None,
+            form_action: form_action.to_owned(),
+            customer: Value::Null,
+            metadata: Value::Null,
+            ipn_target_url: None,
+            payment_method_token: None,
+            manual_validation: false,
+            created: Instant::now(),
+            used: false,
+        }
+    }
+}
+
+/// True when a request asks for manual validation
+/// (`transactionOptions.cardOptions.manualValidation: YES`).
+pub(crate) fn asks_manual_validation(request: &Value) -> bool {
+    request["transactionOptions"]["cardOptions"]["manualValidation"] == "YES"
+}
+
+/// A transaction of the sandbox.
+#[derive(Clone, Debug)]
+pub(crate) struct Tx {
+    pub uuid: String,
+    pub order_id: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub status: &'static str,
+    pub detailed_status: &'static str,
+    pub operation_type: &'static str,
+    pub creation_date: String,
+    pub payment_method_token: Option<String>,
+    pub error: Option<(&'static str, &'static str, &'static str)>,
+    pub card: &'static TestCard,
+    pub parent_uuid: Option<String>,
+    pub refunded: i64,
+    pub metadata: Value,
+    pub customer: Value,
+    pub manual_validation: bool,
+    pub payment_order_id: Option<String>,
+    pub ipn_target: Option<String>,
+}
+
+impl Tx {
+    pub(crate) fn new(
+        entry: &FormEntry,
+        card: &'static TestCard,
+        operation_type: &'static str,
+        amount: i64,
+    ) -> Tx {
+        let (status, detailed_status, error) = match (operation_type, card.outcome) {
+            (_, CardOutcome::Refused) => (
+                "UNPAID",
+                "REFUSED",
+                Some(("ACQ_001", "payment refused", "51")),
+            ),
+            ("VERIFICATION", _) => ("PAID", "ACCEPTED", None),
+            (_, CardOutcome::Authorised) if entry.manual_validation => {
+                ("RUNNING", "AUTHORISED_TO_VALIDATE", None)
+            }
+            (_, CardOutcome::Authorised) => ("PAID", "AUTHORISED", None),
+            (_, CardOutcome::Captured) => ("PAID", "CAPTURED", None),
+            (_, CardOutcome::ToValidate) => ("RUNNING", "AUTHORISED_TO_VALIDATE", None),
+        };
+        Tx {
+            uuid: new_id(),
+            order_id: entry.order_id.clone(),
+            amount,
+            currency: entry.currency.clone(),
+            status,
+            detailed_status,
+            operation_type,
+            creation_date: now_iso(),
+            payment_method_token: None,
+            error,
+            card,
+            parent_uuid: None,
+            refunded: 0,
+            metadata: entry.metadata.clone(),
+            customer: entry.customer.clone(),
+            manual_validation: entry.manual_validation || card.outcome == CardOutcome::ToValidate,
+            payment_order_id: None,
+            ipn_target: entry.ipn_target_url.clone(),
+        }
+    }
+
+    pub(crate) fn set_status(&mut self, status: &'static str, detailed_status: &'static str) {
+        self.status = status;
+        self.detailed_status = detailed_status;
+    }
+
+    /// True while the transaction can still be cancelled (not captured, not final).
+    pub(crate) fn is_cancellable(&self) -> bool {
+        matches!(
+            self.detailed_status,
+            "AUTHORISED"
+                | "AUTHORISED_TO_VALIDATE"
+                | "WAITING_AUTHORISATION"
+                | "WAITING_AUTHORISATION_TO_VALIDATE"
+        )
+    }
+}
+
+/// A payment order.
+#[derive(Clone, Debug)]
+pub(crate) struct PaymentOrder {
+    pub id: String,
+    pub request: Value,
+    pub status: &'static str,
+    pub creation_date: String,
+    pub update_date: Option<String>,
+}
+
+/// A registered payment method.
+#[derive(Clone, Debug)]
+pub(crate) struct Token {
+    pub token: String,
+    pub card: &'static TestCard,
+    pub customer: Value,
+    pub creation_date: String,
+    pub cancellation_date: Option<String>,
+}
+
+/// A subscription.
+#[derive(Clone, Debug)]
+pub(crate) struct Subscription {
+    pub id: String,
+    pub request: Value,
+    pub cancel_date: Option<String>,
+}
+
+/// Everything the Lyra emulation remembers.
+#[derive(Debug)]
+pub(crate) struct LyraState {
+    pub form_tokens: Bounded<String, FormEntry>,
+    pub transactions: Bounded<String, Tx>,
+    pub payment_orders: Bounded<String, PaymentOrder>,
+    pub tokens: Bounded<String, Token>,
+    pub subscriptions: Bounded<String, Subscription>,
+    pub form_token_ttl: Duration,
+}
+
+impl LyraState {
+    pub(crate) fn new(capacity: usize, form_token_ttl: Duration) -> Self {
+        LyraState {
+            form_tokens: Bounded::new(capacity),
+            transactions: Bounded::new(capacity),
+            payment_orders: Bounded::new(capacity),
+            tokens: Bounded::new(capacity),
+            subscriptions: Bounded::new(capacity),
+            form_token_ttl,
+        }
+    }
+
+    /// A formToken that exists and has not expired.
+    pub(crate) fn live_form(&self, form_token: &str) -> Option<&FormEntry> {
+        self.form_tokens
+            .get(&form_token.to_owned())
+            .filter(|e| e.created.elapsed() < self.form_token_ttl)
+    }
+
+    /// Stores `entry` under a new formToken and returns the formToken.
+    pub(crate) fn mint_form(&mut self, entry: FormEntry) -> String {
+        let form_token = new_form_token();
+        self.form_tokens.insert(form_token.clone(), entry);
+        form_token
+    }
+
+    /// A token that exists and is not cancelled.
+    pub(crate) fn active_token(&self, token: &str) -> Option<&Token> {
+        self.tokens
+            .get(&token.to_owned())
+            .filter(|t| t.cancellation_date.is_none())
+    }
+
+    /// Registers the card of a paid REGISTER* form (a new token, or the updated one) and
+    /// returns the token.
+    pub(crate) fn register_token(&mut self, entry: &FormEntry, card: &'static TestCard) -> String {
+        let token = match &entry.purpose {
+            FormPurpose::TokenUpdate(existing) => existing.clone(),
+            _ => new_id(),
+        };
+        self.tokens.insert(
+            token.clone(),
+            Token {
+                token: token.clone(),
+                card,
+                customer: entry.customer.clone(),
+                creation_date: now_iso(),
+                cancellation_date: None,
+            },
+        );
+        token
+    }
+
+    /// The transactions of `tx`'s order (just `tx` when it has no order id).
+    pub(crate) fn order_of<'a>(&'a self, tx: &'a Tx) -> Vec<&'a Tx> {
+        match &tx.order_id {
+            Some(order_id) => self.order_transactions(order_id),
+            None => vec![tx],
+        }
+    }
+
+    /// The transactions of an order, oldest first.
+    pub(crate) fn order_transactions(&self, order_id: &str) -> Vec<&Tx> {
+        self.transactions
+            .values()
+            .filter(|t| t.order_id.as_deref() == Some(order_id))
+            .collect()
+    }
+}

@@ -1,0 +1,114 @@
+//! `Charge/*` web services around formTokens: SDKTest, CreatePayment (with its server-to-server
+//! `SILENT` payment), CreateToken and UpdatePaymentAmount.
+
+use std::time::Instant;
+
+use pasarela::lyra::types;
+use serde_json::Value;
+
+use crate::app::App;
+use crate::lyra::error::{
+    fail, WsError, WsResult, ALIAS_NOT_FOUND, FORM_TOKEN_NOT_FOUND, INVALID_AMOUNT,
+    INVALID_CURRENCY,
+};
+use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose};
+use crate::lyra::payment::pay;
+use crate::lyra::render::{payment_form, typed};
+use crate::util::str_field;
+
+/// `Charge/SDKTest`: echoes the value.
+pub(super) fn sdk_test(_app: &App, r: &Value) -> WsResult {
+    Ok(typed(types::TypeString {
+        type_: types::TypeStringType::V4TypeString,
+        value: str_field(r, "value"),
+    }))
+}
+
+/// `Charge/CreatePayment`.
+pub(super) fn create_payment(app: &App, r: &Value) -> WsResult {
+    create_form(app, r, false)
+}
+
+/// `Charge/CreateToken`: a zero-amount form that registers the card.
+pub(super) fn create_token(app: &App, r: &Value) -> WsResult {
+    create_form(app, r, true)
+}
+
+fn create_form(app: &App, r: &Value, token_flow: bool) -> WsResult {
+    let currency = str_field(r, "currency").unwrap_or_default();
+    if pasarela::money::decimals(&currency).is_none() {
+        return Err(WsError::detailed(
+            INVALID_CURRENCY,
+            format!("Invalid input value [name=currency, value={currency}]"),
+        ));
+    }
+    let (purpose, amount, default_action) = if token_flow {
+        (FormPurpose::Token, 0, "REGISTER")
+    } else {
+        let amount = r["amount"].as_i64().unwrap_or(0);
+        (FormPurpose::Payment, amount, "PAYMENT")
+    };
+    let form_action = str_field(r, "formAction").unwrap_or_else(|| default_action.into());
+    let registers = form_action.starts_with("REGISTER");
+    if !token_flow && amount == 0 && !registers {
+        return fail(INVALID_AMOUNT);
+    }
+    if (registers || form_action == "ASK_REGISTER_PAY") && r["customer"]["email"].as_str().is_none()
+    {
+        return fail((
+            "INT_811",
+            "customer.email is required to register a payment method",
+        ));
+    }
+    let entry = FormEntry {
+        order_id: str_field(r, "orderId"),
+        customer: r["customer"].clone(),
+        metadata: r["metadata"].clone(),
+        ipn_target_url: str_field(r, "ipnTargetUrl"),
+        payment_method_token: str_field(r, "paymentMethodToken"),
+        manual_validation: asks_manual_validation(r),
+        ..FormEntry::new(purpose, amount, currency, &form_action)
+    };
+    if form_action == "SILENT" {
+        return pay_silently(app, entry);
+    }
+    Ok(payment_form(app.lyra().mint_form(entry)))
+}
+
+/// `formAction: SILENT`: pays at once with the registered token; the answer is the payment.
+fn pay_silently(app: &App, entry: FormEntry) -> WsResult {
+    let token = entry
+        .payment_method_token
+        .clone()
+        .ok_or(("INT_830", "paymentMethodToken is required with SILENT"))?;
+    let card = app
+        .lyra()
+        .active_token(&token)
+        .map(|t| t.card)
+        .ok_or(ALIAS_NOT_FOUND)?;
+    Ok(pay(app, entry, card, None).payment)
+}
+
+/// `Charge/UpdatePaymentAmount`: a new formToken for a lower amount.
+pub(super) fn update_payment_amount(app: &App, r: &Value) -> WsResult {
+    let mut state = app.lyra();
+    let entry = state
+        .live_form(&str_field(r, "formToken").unwrap_or_default())
+        .cloned()
+        .ok_or(FORM_TOKEN_NOT_FOUND)?;
+    let updated: i64 = str_field(r, "updatedAmount")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(-1);
+    if updated < 0 || updated > entry.amount {
+        return Err(WsError::detailed(
+            INVALID_AMOUNT,
+            format!("updatedAmount must not exceed {}", entry.amount),
+        ));
+    }
+    let form_token = state.mint_form(FormEntry {
+        amount: updated,
+        created: Instant::now(),
+        ..entry
+    });
+    Ok(payment_form(form_token))
+}

@@ -1,0 +1,71 @@
+//! `Charge/CreatePaymentOrder`, `Charge/PaymentOrder/Get` and `Charge/PaymentOrder/Update`:
+//! payment links, paid through the shopper pages.
+
+use serde_json::Value;
+
+use crate::app::App;
+use crate::lyra::error::{fail, WsError, WsResult, INVALID_CURRENCY, PAYMENT_ORDER_NOT_FOUND};
+use crate::lyra::model::PaymentOrder;
+use crate::lyra::render::payment_order_json;
+use crate::util::{merge, new_id, now_iso, str_field};
+
+/// `Charge/CreatePaymentOrder`.
+pub(super) fn create(app: &App, r: &Value) -> WsResult {
+    if pasarela::money::decimals(r["currency"].as_str().unwrap_or("")).is_none() {
+        return fail(INVALID_CURRENCY);
+    }
+    if r["channelOptions"]["channelType"] == "MAIL"
+        && r["channelOptions"]["mailOptions"]["recipient"]
+            .as_str()
+            .is_none()
+    {
+        return Err(WsError::invalid_input(
+            "channelOptions.mailOptions.recipient is required for MAIL",
+        ));
+    }
+    let order = PaymentOrder {
+        id: new_id(),
+        request: r.clone(),
+        status: "RUNNING",
+        creation_date: now_iso(),
+        update_date: None,
+    };
+    let answer = payment_order_json(&order, &app.payment_order_url(&order.id));
+    app.lyra().payment_orders.insert(order.id.clone(), order);
+    Ok(answer)
+}
+
+/// `Charge/PaymentOrder/Get`.
+pub(super) fn get(app: &App, r: &Value) -> WsResult {
+    let id = str_field(r, "paymentOrderId").unwrap_or_default();
+    let state = app.lyra();
+    let order = state
+        .payment_orders
+        .get(&id)
+        .ok_or(PAYMENT_ORDER_NOT_FOUND)?;
+    Ok(payment_order_json(order, &app.payment_order_url(&id)))
+}
+
+/// `Charge/PaymentOrder/Update`: only a running order, on the same channel.
+pub(super) fn update(app: &App, r: &Value) -> WsResult {
+    let id = str_field(r, "paymentOrderId").unwrap_or_default();
+    let mut state = app.lyra();
+    let order = state
+        .payment_orders
+        .get_mut(&id)
+        .ok_or(PAYMENT_ORDER_NOT_FOUND)?;
+    match order.status {
+        "RUNNING" => {}
+        "PAID" => return fail(("PSP_1005", "payment order already finalized")),
+        "EXPIRED" => return fail(("PSP_1006", "payment order expired")),
+        _ => return fail(("PSP_1101", "payment order cancelled")),
+    }
+    if order.request["channelOptions"]["channelType"] != r["channelOptions"]["channelType"] {
+        return Err(WsError::invalid_input(
+            "channelOptions.channelType cannot change",
+        ));
+    }
+    merge(&mut order.request, r);
+    order.update_date = Some(now_iso());
+    Ok(payment_order_json(order, &app.payment_order_url(&id)))
+}

@@ -1,0 +1,69 @@
+//! `Charge/CreateSubscription` and `Subscription/*`: recurring payments on a registered token
+//! (stored, never charged by the sandbox).
+
+use pasarela::lyra::types;
+use serde_json::Value;
+
+use crate::app::App;
+use crate::lyra::error::{fail, WsResult, ALIAS_NOT_FOUND};
+use crate::lyra::model::{LyraState, Subscription};
+use crate::lyra::render::{
+    response_code, subscription_json, typed, ResponseCode, ACTION_COMPLETED,
+    SUBSCRIPTION_NOT_FOUND, TOKEN_NOT_FOUND,
+};
+use crate::util::{merge, new_id, now_iso, str_field};
+
+/// `Charge/CreateSubscription`, on an active token.
+pub(super) fn create(app: &App, r: &Value) -> WsResult {
+    let token = str_field(r, "paymentMethodToken").unwrap_or_default();
+    let mut state = app.lyra();
+    if state.active_token(&token).is_none() {
+        return fail(ALIAS_NOT_FOUND);
+    }
+    let id = new_id();
+    let subscription = Subscription {
+        id: id.clone(),
+        request: r.clone(),
+        cancel_date: None,
+    };
+    state.subscriptions.insert(id.clone(), subscription);
+    Ok(typed(types::SubscriptionCreated {
+        subscription_id: Some(id),
+        payment_method_token: Some(token),
+        type_: types::SubscriptionCreatedType::V4SubscriptionCreated,
+    }))
+}
+
+/// The subscription a request names, if it belongs to the request's token.
+fn find<'a>(state: &'a mut LyraState, r: &Value) -> Result<&'a mut Subscription, ResponseCode> {
+    let token = str_field(r, "paymentMethodToken").unwrap_or_default();
+    let id = str_field(r, "subscriptionId").unwrap_or_default();
+    match state.subscriptions.get_mut(&id) {
+        None => Err(SUBSCRIPTION_NOT_FOUND),
+        Some(s) if s.request["paymentMethodToken"] != token.as_str() => Err(TOKEN_NOT_FOUND),
+        Some(s) => Ok(s),
+    }
+}
+
+/// `Subscription/Get`.
+pub(super) fn get(app: &App, r: &Value) -> WsResult {
+    match find(&mut app.lyra(), r) {
+        Ok(subscription) => Ok(subscription_json(subscription)),
+        // No documented error code: the sandbox reuses PSP_030/PSP_032-like texts.
+        Err((code, detail)) => fail((if code == 30 { "PSP_030" } else { "PSP_032" }, detail)),
+    }
+}
+
+/// `Subscription/Update`: merges the request into the stored one.
+pub(super) fn update(app: &App, r: &Value) -> WsResult {
+    let code = find(&mut app.lyra(), r).map(|s| merge(&mut s.request, r));
+    Ok(response_code(code.err().unwrap_or(ACTION_COMPLETED)))
+}
+
+/// `Subscription/Cancel`, at `terminationDate` or now.
+pub(super) fn cancel(app: &App, r: &Value) -> WsResult {
+    let code = find(&mut app.lyra(), r).map(|s| {
+        s.cancel_date = Some(str_field(r, "terminationDate").unwrap_or_else(now_iso));
+    });
+    Ok(response_code(code.err().unwrap_or(ACTION_COMPLETED)))
+}
