@@ -98,7 +98,8 @@ pub fn forbid_undeclared_properties(schema: &Value) -> Value {
         }
         if let Some(Value::Array(known)) = node.get(KNOWN_VALUES).cloned() {
             let mut values = known;
-            let nullable = matches!(node.get("type"), Some(Value::Array(t)) if t.contains(&json!("null")));
+            let nullable =
+                matches!(node.get("type"), Some(Value::Array(t)) if t.contains(&json!("null")));
             if nullable && !values.contains(&Value::Null) {
                 values.push(Value::Null);
             }
@@ -747,7 +748,8 @@ mod tests {
             "Brand": {"type": "string", "x-open-enum": true, "enum": ["VISA", "CB"]},
             "Action": {"type": "string", "enum": ["PAYMENT"]},
         }));
-        let lenient = SpecValidator::from_json_schema("open-lenient", to_json_schema(&doc)).unwrap();
+        let lenient =
+            SpecValidator::from_json_schema("open-lenient", to_json_schema(&doc)).unwrap();
         let strict = SpecValidator::from_json_schema(
             "open-strict",
             forbid_undeclared_properties(&to_json_schema(&doc)),
@@ -755,14 +757,22 @@ mod tests {
         .unwrap();
         assert!(lenient.validate("Brand", &json!("VISA")).is_ok());
         assert!(lenient.validate("Brand", &json!("IP_WIRE_NEXT")).is_ok());
-        assert!(lenient.validate("Brand", &json!(3)).is_err(), "still a string");
+        assert!(
+            lenient.validate("Brand", &json!(3)).is_err(),
+            "still a string"
+        );
         assert!(strict.validate("Brand", &json!("VISA")).is_ok());
         assert!(strict.validate("Brand", &json!("IP_WIRE_NEXT")).is_err());
         // Request enums carry no mark: closed in both modes.
         assert!(lenient.validate("Action", &json!("OTHER")).is_err());
         assert!(strict.validate("Action", &json!("OTHER")).is_err());
-        let converted = to_json_schema(&json!({"type": "string", "nullable": true, "x-open-enum": true, "enum": ["A"]}));
-        assert_eq!(converted, json!({"type": ["string", "null"], "knownValues": ["A"]}));
+        let converted = to_json_schema(
+            &json!({"type": "string", "nullable": true, "x-open-enum": true, "enum": ["A"]}),
+        );
+        assert_eq!(
+            converted,
+            json!({"type": ["string", "null"], "knownValues": ["A"]})
+        );
         assert_eq!(
             forbid_undeclared_properties(&converted),
             json!({"type": ["string", "null"], "knownValues": ["A"], "enum": ["A", null]})
