@@ -21,4 +21,4 @@ pub mod notification;
 pub use answer::Answer;
 pub use client::{FromAnswer, LyraClient};
 pub use config::{server, LyraConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use error::{ApiError, LyraError};
+pub use error::{ApiError, LyraError, LyraErrorKind};

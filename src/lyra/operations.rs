@@ -14,7 +14,7 @@ macro_rules! web_services {
             #[doc = concat!("Posts `", $ws, "`.")]
             #[doc = ""]
             #[doc = "# Errors"]
-            #[doc = "[`LyraError::Api`] when the gateway answers `status: ERROR`; the other [`LyraError`] kinds for transport and decoding failures."]
+            #[doc = "A [`LyraErrorKind::Api`](super::LyraErrorKind::Api) error when the gateway answers `status: ERROR`; the other [`LyraErrorKind`](super::LyraErrorKind)s for transport and decoding failures."]
             pub async fn $method(&self, request: $request) -> Result<$answer, LyraError> {
                 let result = self.generated().$generated().body(request).send().await;
                 unwrap_envelope::<$answer>($ws, result).await
