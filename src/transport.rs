@@ -88,9 +88,11 @@ pub(crate) fn check_base_url(name: &str, url: &str) -> Result<url::Url, String> 
     match parsed.scheme() {
         "http" => {}
         "https" if TLS_ENABLED => {}
-        "https" => return Err(format!(
+        "https" => {
+            return Err(format!(
             "{name} is https:// but this build has no TLS: enable the `rustls` feature of pasarela"
-        )),
+        ))
+        }
         _ => return Err(format!("{name} must be an http(s) URL")),
     }
     if parsed.cannot_be_a_base() {

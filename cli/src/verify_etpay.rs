@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pasarela::etpay::{notification, VerifyError, Notification, Verifier};
+use pasarela::etpay::{notification, Notification, Verifier, VerifyError};
 use pasarela::Secret;
 
 /// Arguments of `pasarela verify etpay`.

@@ -332,3 +332,43 @@ impl StdError for LyraError {
             .map(|s| s as &(dyn StdError + 'static))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_displays_without_its_source_and_says_whether_it_was_sent() {
+        let source: BoxError = "the cause".into();
+        for kind in [
+            LyraErrorKind::Api,
+            LyraErrorKind::InvalidRequest,
+            LyraErrorKind::Connect,
+            LyraErrorKind::Timeout,
+            LyraErrorKind::Transport,
+            LyraErrorKind::HttpStatus,
+            LyraErrorKind::UndecodableResponse,
+            LyraErrorKind::UnexpectedAnswer,
+            LyraErrorKind::Config,
+        ] {
+            let error =
+                LyraError::new(kind, Some("Charge/SDKTest")).with_source(source.to_string().into());
+            let text = error.to_string();
+            assert!(text.starts_with("Lyra Charge/SDKTest: "), "{text}");
+            assert!(
+                !text.contains("the cause"),
+                "the source is not repeated: {text}"
+            );
+            assert_eq!(
+                error.source().map(|s| s.to_string()).as_deref(),
+                Some("the cause")
+            );
+            let not_sent = matches!(
+                kind,
+                LyraErrorKind::InvalidRequest | LyraErrorKind::Connect | LyraErrorKind::Config
+            );
+            assert_eq!(error.may_have_reached_gateway(), !not_sent, "{kind:?}");
+            assert!(format!("{error:?}").contains(&format!("{kind:?}")));
+        }
+    }
+}

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use pasarela::etpay::{types, EtpayClient, EtpayConfig, EtpayErrorKind, PaymentQuery, SessionRequest};
+use pasarela::etpay::{
+    types, EtpayClient, EtpayConfig, EtpayErrorKind, PaymentQuery, SessionRequest,
+};
 use pasarela::Secret;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

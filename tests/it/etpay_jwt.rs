@@ -10,8 +10,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use pasarela::etpay::notification::{jwt_from_body, jwt_from_input, jwt_from_redirect};
 use pasarela::etpay::{
-    peek_session_token_unverified, sign_for_tests, VerifyError, FixedClock, Notification,
-    OrderMismatch, PaymentStatus, Verifier,
+    peek_session_token_unverified, sign_for_tests, FixedClock, Notification, OrderMismatch,
+    PaymentStatus, Verifier, VerifyError,
 };
 use pasarela::Secret;
 use serde_json::{json, Value};

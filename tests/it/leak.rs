@@ -61,8 +61,14 @@ pub fn assert_error_clean(what: &str, error: &(dyn std::error::Error + 'static))
     let mut source = error.source();
     let mut depth = 1;
     while let Some(inner) = source {
-        assert_clean(&format!("{what} source {depth} (Display)"), &inner.to_string());
-        assert_clean(&format!("{what} source {depth} (Debug)"), &format!("{inner:?}"));
+        assert_clean(
+            &format!("{what} source {depth} (Display)"),
+            &inner.to_string(),
+        );
+        assert_clean(
+            &format!("{what} source {depth} (Debug)"),
+            &format!("{inner:?}"),
+        );
         source = inner.source();
         depth += 1;
     }

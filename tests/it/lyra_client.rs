@@ -234,8 +234,15 @@ async fn error_envelopes_become_typed_api_errors() {
 async fn garbage_body_is_an_undecodable_response_that_keeps_the_body() {
     let error =
         get_payment_order_against(Reply::status(200, "application/json", "{not json")).await;
-    assert_eq!(error.kind(), LyraErrorKind::UndecodableResponse, "{error:?}");
-    assert!(std::error::Error::source(&error).is_some(), "the serde error");
+    assert_eq!(
+        error.kind(),
+        LyraErrorKind::UndecodableResponse,
+        "{error:?}"
+    );
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the serde error"
+    );
     assert_eq!(error.raw_body(), Some(&b"{not json"[..]));
 }
 

@@ -187,7 +187,11 @@ async fn an_html_error_page_keeps_its_status_and_body() {
     // The same page with HTTP 200 (a captive portal, a misrouted host): undecodable, body kept.
     let portal = server(Reply::status(200, "text/html", HTML)).await;
     let error = create_payment(&portal.base_url).await;
-    assert_eq!(error.kind(), LyraErrorKind::UndecodableResponse, "{error:?}");
+    assert_eq!(
+        error.kind(),
+        LyraErrorKind::UndecodableResponse,
+        "{error:?}"
+    );
     assert_eq!(error.raw_body(), Some(HTML.as_bytes()));
     let error = initialize(&portal.base_url).await;
     assert_eq!(error.kind(), EtpayErrorKind::Decode, "{error:?}");
@@ -202,7 +206,11 @@ async fn a_401_without_an_envelope_is_not_mistaken_for_an_answer() {
     let error = create_payment(&bare.base_url).await;
     // Documented on `LyraErrorKind::UndecodableResponse`: 401 is a status that carries envelopes,
     // so a 401 whose body is not one is an undecodable response (body kept).
-    assert_eq!(error.kind(), LyraErrorKind::UndecodableResponse, "{error:?}");
+    assert_eq!(
+        error.kind(),
+        LyraErrorKind::UndecodableResponse,
+        "{error:?}"
+    );
     assert!(error.api_error().is_none(), "no envelope, no API error");
     assert_eq!(error.raw_body(), Some(&b"Unauthorized"[..]));
     assert!(error.may_have_reached_gateway());

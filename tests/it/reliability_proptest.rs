@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 use pasarela::etpay::{
-    self, notification as etpay_notification, VerifyError, Notification, Verifier,
+    self, notification as etpay_notification, Notification, Verifier, VerifyError,
 };
 use pasarela::lyra::notification::{self, Keys, SignedWith};
 use pasarela::lyra::types::WebServiceResponse;

@@ -13,8 +13,8 @@ use serde_json::json;
 use crate::leak::*;
 use crate::support::{Reply, TestServer};
 use pasarela::etpay::{
-    self, notification as etpay_notification, EtpayClient, EtpayConfig, EtpayError,
-    EtpayErrorKind, FixedClock, PaymentQuery, SessionRequest, Verifier, VerifyError,
+    self, notification as etpay_notification, EtpayClient, EtpayConfig, EtpayError, EtpayErrorKind,
+    FixedClock, PaymentQuery, SessionRequest, Verifier, VerifyError,
 };
 use pasarela::lyra::notification::{self, Keys, NotificationError, SignedWith};
 use pasarela::lyra::{types, LyraClient, LyraConfig, LyraError, LyraErrorKind};
@@ -43,9 +43,15 @@ fn secrets_keys_and_configurations_print_redacted() {
     assert_clean("Keys", &format!("{keys:?} {keys:#?}"));
     let url = format!("http://127.0.0.1:9/{URL_SECRET}");
     let config = LyraConfig::new(SHOP, PASSWORD, url.as_str());
-    assert_clean("LyraConfig", &format!("{config:?} {config:#?}").replace(&url, "URL"));
+    assert_clean(
+        "LyraConfig",
+        &format!("{config:?} {config:#?}").replace(&url, "URL"),
+    );
     let client = LyraClient::new(&config).unwrap();
-    assert_clean("LyraClient", &format!("{client:?} {client:#?}").replace(&url, "URL"));
+    assert_clean(
+        "LyraClient",
+        &format!("{client:?} {client:#?}").replace(&url, "URL"),
+    );
     let config = EtpayConfig::new(&url, &url, "cl_leak", Secret::new(API_TOKEN))
         .unwrap()
         .with_connect_timeout(SHORT);
@@ -68,8 +74,10 @@ async fn lyra_error(base_url: &str, timeout: Duration) -> LyraError {
 }
 
 fn lyra_envelope(status: &str, answer: serde_json::Value) -> Reply {
-    Reply::json(&json!({"webService": "Charge/SDKTest", "status": status, "answer": answer,
-        "ticket": "ticket-4711", "_type": "V4/WebService/Response"}))
+    Reply::json(
+        &json!({"webService": "Charge/SDKTest", "status": status, "answer": answer,
+        "ticket": "ticket-4711", "_type": "V4/WebService/Response"}),
+    )
 }
 
 #[tokio::test]
@@ -90,8 +98,14 @@ async fn every_lyra_error_kind_is_clean() {
         check(LyraClient::new(&bad).unwrap_err(), LyraErrorKind::Config);
     }
 
-    let error = check(lyra_error(&refused_url().await, SHORT).await, LyraErrorKind::Connect);
-    assert!(error.source().is_some(), "transport errors keep their cause");
+    let error = check(
+        lyra_error(&refused_url().await, SHORT).await,
+        LyraErrorKind::Connect,
+    );
+    assert!(
+        error.source().is_some(),
+        "transport errors keep their cause"
+    );
 
     let slow = server(Reply::Delay(Duration::from_secs(3), Box::new(Reply::Drop))).await;
     let url = format!("{}/{URL_SECRET}", slow.base_url);
@@ -104,19 +118,31 @@ async fn every_lyra_error_kind_is_clean() {
     assert!(error.source().is_some());
 
     let proxy = server(Reply::status(502, "text/html", "<html>Bad Gateway</html>")).await;
-    check(lyra_error(&proxy.base_url, SHORT).await, LyraErrorKind::HttpStatus);
+    check(
+        lyra_error(&proxy.base_url, SHORT).await,
+        LyraErrorKind::HttpStatus,
+    );
 
     let garbage = server(Reply::status(200, "application/json", "{not json")).await;
-    let error = check(lyra_error(&garbage.base_url, SHORT).await, LyraErrorKind::UndecodableResponse);
+    let error = check(
+        lyra_error(&garbage.base_url, SHORT).await,
+        LyraErrorKind::UndecodableResponse,
+    );
     assert!(error.source().is_some(), "the decoding error");
 
     let wrong = server(lyra_envelope("SUCCESS", json!({"_type": "V4/Payment"}))).await;
-    check(lyra_error(&wrong.base_url, SHORT).await, LyraErrorKind::UnexpectedAnswer);
+    check(
+        lyra_error(&wrong.base_url, SHORT).await,
+        LyraErrorKind::UnexpectedAnswer,
+    );
 
     let answer = json!({"errorCode": "INT_905", "errorMessage": "invalid login",
         "ticket": "null", "shopId": SHOP, "_type": "V4/WebService/WebServiceError"});
     let rejected = server(lyra_envelope("ERROR", answer)).await;
-    let error = check(lyra_error(&rejected.base_url, SHORT).await, LyraErrorKind::Api);
+    let error = check(
+        lyra_error(&rejected.base_url, SHORT).await,
+        LyraErrorKind::Api,
+    );
     let api = error.api_error().unwrap();
     assert_error_clean("ApiError", api);
     assert_eq!(api.ticket(), Some("ticket-4711"), "the envelope's ticket");
@@ -165,8 +191,14 @@ async fn every_etpay_error_kind_is_clean() {
         .unwrap_err();
     check(error, EtpayErrorKind::InvalidRequest);
 
-    let error = check(initialize(&refused_url().await).await, EtpayErrorKind::Connect);
-    assert!(error.source().is_some(), "transport errors keep their cause");
+    let error = check(
+        initialize(&refused_url().await).await,
+        EtpayErrorKind::Connect,
+    );
+    assert!(
+        error.source().is_some(),
+        "transport errors keep their cause"
+    );
     let slow = server(Reply::Delay(Duration::from_secs(3), Box::new(Reply::Drop))).await;
     let error = initialize(&format!("{}/{URL_SECRET}", slow.base_url)).await;
     assert!(check(error, EtpayErrorKind::Timeout).source().is_some());
@@ -206,19 +238,27 @@ async fn etpay_requests_and_sessions_never_print_a_token() {
     let config = etpay_config("http://127.0.0.1:9");
     let client = EtpayClient::new(config.clone()).unwrap();
     assert_clean("EtpayClient", &format!("{client:?}"));
-    let body = SessionRequest::new("oc-leak", 1000).to_body(&config).unwrap();
+    let body = SessionRequest::new("oc-leak", 1000)
+        .to_body(&config)
+        .unwrap();
     assert_clean("SessionInitializeRequest", &format!("{body:?} {body:#?}"));
-    let query = PaymentQuery::SessionToken("tok".into()).to_body(&config).unwrap();
+    let query = PaymentQuery::SessionToken("tok".into())
+        .to_body(&config)
+        .unwrap();
     assert_clean("CheckPaymentStatusRequest", &format!("{query:?}"));
     // The wire form does carry the token (it is the credential), and only there.
     assert!(serde_json::to_string(&query).unwrap().contains(API_TOKEN));
 
-    let response: etpay::types::SessionInitializeResponse = serde_json::from_value(
-        json!({"token": "session-tok", "signature_token": SIGNATURE_TOKEN}),
-    )
-    .unwrap();
-    assert_clean("SessionInitializeResponse", &format!("{response:?} {response:#?}"));
-    assert!(serde_json::to_string(&response).unwrap().contains(SIGNATURE_TOKEN));
+    let response: etpay::types::SessionInitializeResponse =
+        serde_json::from_value(json!({"token": "session-tok", "signature_token": SIGNATURE_TOKEN}))
+            .unwrap();
+    assert_clean(
+        "SessionInitializeResponse",
+        &format!("{response:?} {response:#?}"),
+    );
+    assert!(serde_json::to_string(&response)
+        .unwrap()
+        .contains(SIGNATURE_TOKEN));
     let session = etpay::Session::from_response(response, &config).unwrap();
     assert_clean("Session", &format!("{session:?} {session:#?}"));
     assert_eq!(session.signature_token().expose(), SIGNATURE_TOKEN);
@@ -234,31 +274,72 @@ fn every_etpay_verify_error_is_clean() {
     let claims = json!({"session_token": "s", "merchant_order_id": "oc1", "merchant_amount": 1,
         "payment_status": true, "iat": 1_643_663_332u64});
     let jwt = signed(claims.clone(), SIGNATURE_TOKEN);
-    let verified = Verifier::new().verify_notification(&jwt, &key, "s").unwrap();
+    let verified = Verifier::new()
+        .verify_notification(&jwt, &key, "s")
+        .unwrap();
     assert_clean("Notification", &format!("{verified:?} {verified:#?}"));
 
-    let at = |now: u64| Verifier::new().with_max_age(Duration::from_secs(60)).with_clock(FixedClock(now));
+    let at = |now: u64| {
+        Verifier::new()
+            .with_max_age(Duration::from_secs(60))
+            .with_clock(FixedClock(now))
+    };
     let none = format!("eyJhbGciOiJub25lIn0.{}.", jwt.split('.').nth(1).unwrap());
-    let no_iat = signed(json!({"session_token": "s", "payment_status": true}), SIGNATURE_TOKEN);
+    let no_iat = signed(
+        json!({"session_token": "s", "payment_status": true}),
+        SIGNATURE_TOKEN,
+    );
     let errors: Vec<VerifyError> = vec![
-        Verifier::new().verify_payment(&jwt, &Secret::new("")).unwrap_err(),
-        Verifier::new().verify_payment("not a jwt", &key).unwrap_err(),
+        Verifier::new()
+            .verify_payment(&jwt, &Secret::new(""))
+            .unwrap_err(),
+        Verifier::new()
+            .verify_payment("not a jwt", &key)
+            .unwrap_err(),
         etpay_notification::jwt_from_body(SIGNATURE_TOKEN.as_bytes()).unwrap_err(),
-        Verifier::new().verify_payment(&jwt, &Secret::new("another")).unwrap_err(),
-        Verifier::new().verify_payment(&jwt[..jwt.len() - 3], &key).unwrap_err(),
+        Verifier::new()
+            .verify_payment(&jwt, &Secret::new("another"))
+            .unwrap_err(),
+        Verifier::new()
+            .verify_payment(&jwt[..jwt.len() - 3], &key)
+            .unwrap_err(),
         Verifier::new().verify_payment(&none, &key).unwrap_err(),
         Verifier::new().verify_payment(&no_iat, &key).unwrap_err(),
-        Verifier::new().verify_system_error(&jwt, SIGNATURE_TOKEN).unwrap_err(),
-        at(1_643_663_332 + 3600).verify_payment(&jwt, &key).unwrap_err(),
-        at(1_643_663_332 - 3600).verify_payment(&jwt, &key).unwrap_err(),
+        Verifier::new()
+            .verify_system_error(&jwt, SIGNATURE_TOKEN)
+            .unwrap_err(),
+        at(1_643_663_332 + 3600)
+            .verify_payment(&jwt, &key)
+            .unwrap_err(),
+        at(1_643_663_332 - 3600)
+            .verify_payment(&jwt, &key)
+            .unwrap_err(),
     ];
     let mut seen = BTreeSet::new();
     for error in &errors {
         assert_error_clean("VerifyError", error);
-        seen.insert(format!("{error:?}").split([' ', '{', '(']).next().unwrap().to_owned());
+        seen.insert(
+            format!("{error:?}")
+                .split([' ', '{', '('])
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
     }
-    let all = ["BadSignature", "InvalidClaims", "IssuedInFuture", "KeyNotConfigured", "Malformed", "TooOld", "WrongAlgorithm"];
-    assert_eq!(seen, all.iter().map(|s| s.to_string()).collect(), "{errors:?}");
+    let all = [
+        "BadSignature",
+        "InvalidClaims",
+        "IssuedInFuture",
+        "KeyNotConfigured",
+        "Malformed",
+        "TooOld",
+        "WrongAlgorithm",
+    ];
+    assert_eq!(
+        seen,
+        all.iter().map(|s| s.to_string()).collect(),
+        "{errors:?}"
+    );
 }
 
 /// A Lyra result form from (name, value) pairs.
@@ -276,8 +357,13 @@ fn notification_errors(keys: &Keys) -> Vec<NotificationError> {
     let hash = notification::compute_hash(answer, keys.get(SignedWith::Password));
     let fields = |algorithm: &'static str, key: &'static str, hash: String| {
         move |extra: &[(&str, &str)]| {
-            let mut all = vec![("kr-hash", hash.as_str()), ("kr-hash-algorithm", algorithm),
-                ("kr-hash-key", key), ("kr-answer-type", "V4/Payment"), ("kr-answer", answer)];
+            let mut all = vec![
+                ("kr-hash", hash.as_str()),
+                ("kr-hash-algorithm", algorithm),
+                ("kr-hash-key", key),
+                ("kr-answer-type", "V4/Payment"),
+                ("kr-answer", answer),
+            ];
             all.extend_from_slice(extra);
             form(&all)
         }
@@ -288,17 +374,33 @@ fn notification_errors(keys: &Keys) -> Vec<NotificationError> {
     let bodies = vec![
         (vec![b'a'; notification::MAX_BODY_BYTES + 1], keys.clone()),
         (Vec::new(), keys.clone()),
-        ([&good(&[])[..], b"&kr-answer-type=%FF"].concat(), keys.clone()),
+        (
+            [&good(&[])[..], b"&kr-answer-type=%FF"].concat(),
+            keys.clone(),
+        ),
         (form(&[("kr-hash", &hash)]), keys.clone()),
         (good(&[("kr-hash", &hash)]), keys.clone()),
         (fields("md5", "password", hash.clone())(&[]), keys.clone()),
-        (fields("sha256_hmac", "other", hash.clone())(&[]), keys.clone()),
+        (
+            fields("sha256_hmac", "other", hash.clone())(&[]),
+            keys.clone(),
+        ),
         (good(&[]), Keys::new("", HMAC_KEY)),
-        (fields("sha256_hmac", "password", "zz".into())(&[]), keys.clone()),
+        (
+            fields("sha256_hmac", "password", "zz".into())(&[]),
+            keys.clone(),
+        ),
         (good(&[]), Keys::new("another-password", HMAC_KEY)),
-        (form(&[("kr-hash", &undecodable_hash), ("kr-hash-algorithm", "sha256_hmac"),
-            ("kr-hash-key", "password"), ("kr-answer-type", "V4/Payment"),
-            ("kr-answer", undecodable)]), keys.clone()),
+        (
+            form(&[
+                ("kr-hash", &undecodable_hash),
+                ("kr-hash-algorithm", "sha256_hmac"),
+                ("kr-hash-key", "password"),
+                ("kr-answer-type", "V4/Payment"),
+                ("kr-answer", undecodable),
+            ]),
+            keys.clone(),
+        ),
     ];
     bodies
         .into_iter()
@@ -316,7 +418,11 @@ fn every_lyra_notification_error_is_clean() {
         assert_error_clean("NotificationError", error);
     }
     for kind in [SignedWith::Password, SignedWith::HmacKey] {
-        let body = notification::sign(r#"{"orderStatus":"PAID","_type":"V4/Payment"}"#, kind, &keys);
+        let body = notification::sign(
+            r#"{"orderStatus":"PAID","_type":"V4/Payment"}"#,
+            kind,
+            &keys,
+        );
         let verified = notification::verify(&body, &keys).unwrap();
         assert_clean("VerifiedAnswer", &format!("{verified:?} {verified:#?}"));
     }
