@@ -72,7 +72,7 @@ impl EtpayClient {
                 // body holds the signature token: it stays behind `raw_body`, never printed.
                 Session::from_response(response.clone(), &self.config).map_err(|e| {
                     let body = serde_json::to_vec(&response).unwrap_or_default();
-                    let message = e.message.unwrap_or_default();
+                    let message = e.inner.message.unwrap_or_default();
                     EtpayError::answered(EtpayErrorKind::Decode, status, body).with_message(message)
                 })
             }
@@ -137,6 +137,6 @@ fn transport(e: reqwest::Error, body_phase: bool) -> EtpayError {
         Failure::Broken => EtpayErrorKind::Transport,
     };
     let mut error = EtpayError::new(kind).with_source(source);
-    error.reached = failure.may_have_reached();
+    error.inner.reached = failure.may_have_reached();
     error
 }

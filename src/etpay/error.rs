@@ -35,6 +35,11 @@ pub enum EtpayErrorKind {
 /// can hold the session's `signature_token`, so the body is only behind
 /// [`EtpayError::raw_body`].
 pub struct EtpayError {
+    // Boxed: errors travel in every `Result`, so keep them one pointer wide.
+    pub(crate) inner: Box<EtpayErrorInner>,
+}
+
+pub(crate) struct EtpayErrorInner {
     pub(crate) kind: EtpayErrorKind,
     pub(crate) message: Option<String>,
     pub(crate) status: Option<u16>,
@@ -46,7 +51,7 @@ pub struct EtpayError {
 
 impl EtpayError {
     pub(crate) fn new(kind: EtpayErrorKind) -> Self {
-        EtpayError {
+        let inner = EtpayErrorInner {
             kind,
             message: None,
             status: None,
@@ -54,6 +59,9 @@ impl EtpayError {
             body: None,
             code: None,
             source: None,
+        };
+        EtpayError {
+            inner: Box::new(inner),
         }
     }
 
@@ -66,46 +74,46 @@ impl EtpayError {
     }
 
     pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
+        self.inner.message = Some(message.into());
         self
     }
 
     /// An answer ETpay sent: `Status` (non-2xx) or `Decode` (2xx but unusable).
     pub(crate) fn answered(kind: EtpayErrorKind, status: u16, body: Vec<u8>) -> Self {
         let mut error = EtpayError::new(kind);
-        error.status = Some(status);
+        error.inner.status = Some(status);
         if kind == EtpayErrorKind::Status {
-            error.code = error_code(&body);
+            error.inner.code = error_code(&body);
         }
-        error.body = Some(body);
+        error.inner.body = Some(body);
         error
     }
 
     pub(crate) fn with_source(mut self, source: BoxError) -> Self {
-        self.source = Some(source);
+        self.inner.source = Some(source);
         self
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> EtpayErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// Whether ETpay may have received (and acted on) the request. False for configuration,
     /// request-building and connection errors: retrying a session creation is then safe.
     pub fn may_have_reached_etpay(&self) -> bool {
-        self.reached
+        self.inner.reached
     }
 
     /// The HTTP status, when ETpay answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The `code` (or `error`) string of a JSON error body, when ETpay sent one. ETpay
     /// documents no error format, so this is often `None`.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.inner.code.as_deref()
     }
 
     /// The response body exactly as received, for [`EtpayErrorKind::Status`] and
@@ -114,7 +122,7 @@ impl EtpayError {
     /// **May be secret**: a session answer that failed to decode can hold the session's
     /// `signature_token`. Never log it unredacted; this is why `Debug` shows only its length.
     pub fn raw_body(&self) -> Option<&[u8]> {
-        self.body.as_deref()
+        self.inner.body.as_deref()
     }
 }
 
@@ -129,27 +137,27 @@ fn error_code(body: &[u8]) -> Option<String> {
 impl fmt::Debug for EtpayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EtpayError")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("status", &self.status)
-            .field("code", &self.code)
-            .field("may_have_reached_etpay", &self.reached)
-            .field("raw_body_len", &self.body.as_ref().map(Vec::len))
-            .field("source", &self.source)
+            .field("kind", &self.inner.kind)
+            .field("message", &self.inner.message)
+            .field("status", &self.inner.status)
+            .field("code", &self.inner.code)
+            .field("may_have_reached_etpay", &self.inner.reached)
+            .field("raw_body_len", &self.inner.body.as_ref().map(Vec::len))
+            .field("source", &self.inner.source)
             .finish()
     }
 }
 
 impl fmt::Display for EtpayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.status.unwrap_or_default();
-        match self.kind {
+        let status = self.inner.status.unwrap_or_default();
+        match self.inner.kind {
             EtpayErrorKind::Config => f.write_str("invalid ETpay configuration")?,
             EtpayErrorKind::InvalidRequest => f.write_str("invalid ETpay request, not sent")?,
             EtpayErrorKind::Connect => {
                 f.write_str("could not connect to ETpay (request not sent)")?
             }
-            EtpayErrorKind::Timeout if self.reached => {
+            EtpayErrorKind::Timeout if self.inner.reached => {
                 f.write_str("ETpay did not answer in time; the request may have reached ETpay")?
             }
             EtpayErrorKind::Timeout => {
@@ -163,7 +171,7 @@ impl fmt::Display for EtpayError {
                 write!(f, "ETpay answered HTTP {status} with an undecodable body")?
             }
         }
-        if let Some(message) = &self.message {
+        if let Some(message) = &self.inner.message {
             write!(f, ": {message}")?;
         }
         Ok(())
@@ -172,7 +180,8 @@ impl fmt::Display for EtpayError {
 
 impl StdError for EtpayError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|s| s as &(dyn StdError + 'static))
     }

@@ -157,16 +157,16 @@ pub(super) async fn unwrap_envelope<T: FromAnswer>(
     let web_service = answered_ws.unwrap_or_else(|| web_service.to_owned());
     let unexpected = |expected: &'static str, answer: Answer| {
         let mut error = LyraError::new(LyraErrorKind::UnexpectedAnswer, Some(&web_service));
-        error.status = Some(status);
-        error.expected = Some(expected);
-        error.answer = Some(Box::new(answer));
+        error.inner.status = Some(status);
+        error.inner.expected = Some(expected);
+        error.inner.answer = Some(Box::new(answer));
         error
     };
     if let Answer::Error(error) = answer {
         let api = api_error(&web_service, error, ticket, status, raw_body);
         let mut error = LyraError::new(LyraErrorKind::Api, Some(&web_service));
-        error.status = Some(status);
-        error.api = Some(Box::new(api));
+        error.inner.status = Some(status);
+        error.inner.api = Some(Box::new(api));
         return Err(error);
     }
     if envelope_status == Some(types::ResponseStatus::Error) {
@@ -192,15 +192,15 @@ async fn failure(
         E::InvalidResponsePayload(body, e) => {
             let mut error =
                 LyraError::new(LyraErrorKind::UndecodableResponse, ws).with_source(Box::new(e));
-            error.body = Some(body.to_vec());
+            error.inner.body = Some(body.to_vec());
             error
         }
         E::UnexpectedResponse(response) => {
             let mut error = LyraError::new(LyraErrorKind::HttpStatus, ws);
-            error.status = Some(response.status().as_u16());
+            error.inner.status = Some(response.status().as_u16());
             match response.bytes().await {
-                Ok(bytes) => error.body = Some(bytes[..bytes.len().min(4096)].to_vec()),
-                Err(e) => error.source = Some(Box::new(e.without_url())),
+                Ok(bytes) => error.inner.body = Some(bytes[..bytes.len().min(4096)].to_vec()),
+                Err(e) => error.inner.source = Some(Box::new(e.without_url())),
             }
             error
         }
@@ -241,6 +241,6 @@ fn transport_error(web_service: &str, e: reqwest::Error, body_phase: bool) -> Ly
         Failure::Broken => LyraErrorKind::Transport,
     };
     let mut error = LyraError::new(kind, Some(web_service)).with_source(source);
-    error.reached = failure.may_have_reached();
+    error.inner.reached = failure.may_have_reached();
     error
 }

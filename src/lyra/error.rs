@@ -157,6 +157,11 @@ pub enum LyraErrorKind {
 /// [`LyraError::may_have_reached_gateway`] and read the state back before creating it again.
 /// Neither `Display` nor `Debug` prints a credential, a URL or a response body.
 pub struct LyraError {
+    // Boxed: errors travel in every `Result`, so keep them one pointer wide.
+    pub(crate) inner: Box<LyraErrorInner>,
+}
+
+pub(crate) struct LyraErrorInner {
     pub(crate) kind: LyraErrorKind,
     pub(crate) web_service: Option<String>,
     pub(crate) message: Option<String>,
@@ -171,7 +176,7 @@ pub struct LyraError {
 
 impl LyraError {
     pub(crate) fn new(kind: LyraErrorKind, web_service: Option<&str>) -> Self {
-        LyraError {
+        let inner = LyraErrorInner {
             kind,
             web_service: web_service.map(str::to_owned),
             message: None,
@@ -185,6 +190,9 @@ impl LyraError {
             answer: None,
             expected: None,
             source: None,
+        };
+        LyraError {
+            inner: Box::new(inner),
         }
     }
 
@@ -193,30 +201,30 @@ impl LyraError {
     }
 
     pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
+        self.inner.message = Some(message.into());
         self
     }
 
     pub(crate) fn with_source(mut self, source: BoxError) -> Self {
-        self.source = Some(source);
+        self.inner.source = Some(source);
         self
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> LyraErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// False only when the request certainly did not reach the gateway (not built, not
     /// connected, bad configuration). When true, a non-idempotent call (CreatePayment,
     /// CancelOrRefund…) may have taken effect: read the state back before repeating it.
     pub fn may_have_reached_gateway(&self) -> bool {
-        self.reached
+        self.inner.reached
     }
 
     /// The documented API error, if the gateway answered with one.
     pub fn api_error(&self) -> Option<&ApiError> {
-        self.api.as_deref()
+        self.inner.api.as_deref()
     }
 
     /// The API `errorCode` (`INT_905`, `PSP_010`…), if the gateway answered with one.
@@ -226,70 +234,70 @@ impl LyraError {
 
     /// The HTTP status, when the gateway (or a proxy) answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The web service the error belongs to, when known.
     pub fn web_service(&self) -> Option<&str> {
-        self.web_service.as_deref()
+        self.inner.web_service.as_deref()
     }
 
     /// The response body as received (the first 4 KiB for [`LyraErrorKind::HttpStatus`]), for
     /// the kinds that carry one. It may hold personal data: log it with care.
     pub fn raw_body(&self) -> Option<&[u8]> {
-        match &self.api {
+        match &self.inner.api {
             Some(api) => Some(api.raw_body()),
-            None => self.body.as_deref(),
+            None => self.inner.body.as_deref(),
         }
     }
 
     /// The answer of an [`LyraErrorKind::UnexpectedAnswer`] error, as received.
     pub fn unexpected_answer(&self) -> Option<&Answer> {
-        self.answer.as_deref()
+        self.inner.answer.as_deref()
     }
 
     /// True for [`LyraErrorKind::Timeout`].
     pub fn is_timeout(&self) -> bool {
-        self.kind == LyraErrorKind::Timeout
+        self.inner.kind == LyraErrorKind::Timeout
     }
 }
 
 impl fmt::Debug for LyraError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("LyraError");
-        d.field("kind", &self.kind)
-            .field("web_service", &self.web_service)
-            .field("message", &self.message)
-            .field("status", &self.status)
-            .field("may_have_reached_gateway", &self.reached);
-        if let Some(api) = &self.api {
+        d.field("kind", &self.inner.kind)
+            .field("web_service", &self.inner.web_service)
+            .field("message", &self.inner.message)
+            .field("status", &self.inner.status)
+            .field("may_have_reached_gateway", &self.inner.reached);
+        if let Some(api) = &self.inner.api {
             d.field("api", api);
         }
-        if let Some(body) = &self.body {
+        if let Some(body) = &self.inner.body {
             d.field("raw_body_len", &body.len());
         }
-        if let Some(answer) = &self.answer {
+        if let Some(answer) = &self.inner.answer {
             d.field("answer_type", &answer.type_name());
         }
-        d.field("source", &self.source).finish()
+        d.field("source", &self.inner.source).finish()
     }
 }
 
 impl fmt::Display for LyraError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.web_service {
+        match &self.inner.web_service {
             Some(ws) => write!(f, "Lyra {ws}: ")?,
             None => f.write_str("Lyra: ")?,
         }
-        let body_len = self.body.as_ref().map_or(0, Vec::len);
-        match self.kind {
-            LyraErrorKind::Api => match &self.api {
+        let body_len = self.inner.body.as_ref().map_or(0, Vec::len);
+        match self.inner.kind {
+            LyraErrorKind::Api => match &self.inner.api {
                 Some(api) => write!(f, "API error: {api}")?,
                 None => f.write_str("API error")?,
             },
             LyraErrorKind::InvalidRequest => f.write_str("invalid request, not sent")?,
             LyraErrorKind::Connect => f.write_str("could not connect (request not sent)")?,
-            LyraErrorKind::Timeout if self.reached => {
+            LyraErrorKind::Timeout if self.inner.reached => {
                 f.write_str("timed out; the gateway may have processed the request")?
             }
             LyraErrorKind::Timeout => f.write_str("timed out connecting (request not sent)")?,
@@ -299,25 +307,26 @@ impl fmt::Display for LyraError {
             LyraErrorKind::HttpStatus => write!(
                 f,
                 "unexpected HTTP status {} ({body_len} bytes of body)",
-                self.status.unwrap_or_default()
+                self.inner.status.unwrap_or_default()
             )?,
             LyraErrorKind::UndecodableResponse => write!(
                 f,
                 "undecodable response (HTTP {}, {body_len} bytes)",
-                self.status.unwrap_or_default()
+                self.inner.status.unwrap_or_default()
             )?,
             LyraErrorKind::UnexpectedAnswer => write!(
                 f,
                 "expected an answer of _type {}, got {}",
-                self.expected.unwrap_or("?"),
-                self.answer
+                self.inner.expected.unwrap_or("?"),
+                self.inner
+                    .answer
                     .as_ref()
                     .and_then(|a| a.type_name())
                     .unwrap_or("(no _type)")
             )?,
             LyraErrorKind::Config => f.write_str("invalid configuration")?,
         }
-        if let Some(message) = &self.message {
+        if let Some(message) = &self.inner.message {
             write!(f, ": {message}")?;
         }
         Ok(())
@@ -327,7 +336,8 @@ impl fmt::Display for LyraError {
 impl StdError for LyraError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         // The API error is part of the message already; only real causes are sources.
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|s| s as &(dyn StdError + 'static))
     }
