@@ -12,7 +12,7 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
-use pasarela::etpay::{notification, VerifyError, Notification, Verifier};
+use pasarela::etpay::{notification, Notification, Verifier, VerifyError};
 use pasarela::Secret;
 use sha2::Sha256;
 
