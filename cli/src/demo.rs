@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use pasarela::lyra::form::{EmbeddedForm, StaticHost};
 use pasarela::lyra::notification::{self, Keys, SignedWith};
-use pasarela::lyra::{types, LyraClient, LyraConfig, LyraError};
+use pasarela::lyra::{types, LyraClient, LyraConfig};
 use pasarela_sandbox::{defaults, Sandbox, SandboxConfig};
 
 use crate::merchant::{start_merchant, wait_for, Shared, Transcript};
@@ -287,10 +287,10 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
             .expect("non-empty"),
     };
     match client.get_payment_order(missing).await {
-        Err(LyraError::Api(api)) => t.check(
+        Err(e) if e.api_error().is_some() => t.check(
             "API error handled (unknown payment order)",
-            api.error_code == "PSP_1000",
-            api,
+            e.code() == Some("PSP_1000"),
+            e,
         ),
         Err(e) => t.fail("API error handled", e),
         Ok(_) => t.fail("API error handled", "an unknown payment order was found"),
