@@ -50,6 +50,7 @@ const SPECS: &[Spec] = &[
         module: "etpay",
         replacements: &[
             ("MerchantApiToken", "crate::etpay::MerchantApiToken"),
+            ("SignatureToken", "crate::etpay::SignatureToken"),
             ("PaymentStatus", "crate::etpay::PaymentStatus"),
             ("PaymentClaims", "crate::etpay::PaymentClaims"),
             ("SystemErrorClaims", "crate::etpay::SystemErrorClaims"),

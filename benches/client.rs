@@ -83,7 +83,7 @@ async fn start_server() -> SocketAddr {
 fn create_payment_round_trip(c: &mut Criterion) {
     // The baseline builds a plain reqwest client in a binary that links pasarela (rustls
     // without a default provider): install one first, as the docs of `http` say.
-    pasarela::http::install_default_tls_provider();
+    pasarela::install_default_tls_provider();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -101,7 +101,7 @@ fn create_payment_round_trip(c: &mut Criterion) {
     let http_with_timeouts = reqwest::Client::builder()
         .timeout(pasarela::lyra::DEFAULT_TIMEOUT)
         .connect_timeout(pasarela::lyra::DEFAULT_CONNECT_TIMEOUT)
-        .user_agent(pasarela::http::DEFAULT_USER_AGENT)
+        .user_agent(pasarela::DEFAULT_USER_AGENT)
         .build()
         .expect("client");
     let url = format!("{base}{PATH}");

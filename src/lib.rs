@@ -3,11 +3,12 @@
 #![recursion_limit = "256"]
 
 pub mod etpay;
-pub mod http;
 pub mod lyra;
 pub mod money;
 mod secret;
 #[cfg(feature = "validation")]
 pub mod spec;
+mod transport;
 
 pub use secret::Secret;
+pub use transport::{install_default_tls_provider, DEFAULT_USER_AGENT, TLS_ENABLED};

@@ -42,7 +42,7 @@ enum Verify {
 }
 
 fn main() -> ExitCode {
-    pasarela::http::install_default_tls_provider();
+    pasarela::install_default_tls_provider();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pasarela::etpay::{notification, EtpayError, Notification, Verifier};
+use pasarela::etpay::{notification, Notification, Verifier, VerifyError};
 use pasarela::Secret;
 
 /// Arguments of `pasarela verify etpay`.
@@ -100,7 +100,7 @@ fn verify(args: &VerifyEtpayArgs) -> u8 {
     }
 }
 
-fn report(error: &EtpayError) -> u8 {
+fn report(error: &VerifyError) -> u8 {
     if error.is_not_authentic() {
         eprintln!("NOT AUTHENTIC: {error}");
         NOT_AUTHENTIC

@@ -12,7 +12,7 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
-use pasarela::etpay::{notification, EtpayError, Notification, Verifier};
+use pasarela::etpay::{notification, Notification, Verifier, VerifyError};
 use pasarela::Secret;
 use sha2::Sha256;
 
@@ -34,7 +34,7 @@ fn sign(payload: &[u8], key: &str) -> String {
     format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()))
 }
 
-fn forged(result: &Result<Notification, EtpayError>) -> bool {
+fn forged(result: &Result<Notification, VerifyError>) -> bool {
     result.is_ok()
 }
 
@@ -78,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => assert!(
             !matches!(
                 e,
-                EtpayError::BadSignature | EtpayError::WrongAlgorithm { .. }
+                VerifyError::BadSignature | VerifyError::WrongAlgorithm { .. }
             ),
             "a correctly signed JWT was refused as forged: {e:?}"
         ),

@@ -81,6 +81,9 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     pub(crate) fn new(policy: DeliveryPolicy, capacity: usize, verbose: bool) -> Delivery {
+        // pasarela builds reqwest with `rustls-no-provider` and Cargo unifies features: without
+        // a provider installed, building any reqwest client panics.
+        pasarela::install_default_tls_provider();
         let client = reqwest::Client::builder()
             .timeout(policy.attempt_timeout)
             .connect_timeout(policy.attempt_timeout)

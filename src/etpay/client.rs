@@ -3,7 +3,8 @@
 use progenitor_client::Error as GenError;
 
 use super::{
-    EtpayConfig, EtpayError, GeneratedClient, PaymentClaims, PaymentQuery, Session, SessionRequest,
+    EtpayConfig, EtpayError, EtpayErrorKind, GeneratedClient, PaymentClaims, PaymentQuery, Session,
+    SessionRequest,
 };
 
 /// ETpay's server-to-server API for one merchant.
@@ -29,22 +30,19 @@ pub struct EtpayClient {
 }
 
 impl EtpayClient {
-    /// Builds the HTTP client (timeout and `User-Agent` from `config`).
+    /// Builds the HTTP client with the shared transport settings (TLS roots, timeouts and
+    /// `User-Agent` from `config`).
+    ///
+    /// # Errors
+    /// An [`EtpayErrorKind::Config`] error when the HTTP client cannot be built.
     pub fn new(config: EtpayConfig) -> Result<Self, EtpayError> {
-        #[cfg(feature = "rustls")]
-        {
-            // reqwest is built without a default crypto provider; install ring once. An error
-            // only means another provider is already installed, which is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout())
-            .connect_timeout(config.timeout())
-            .user_agent(config.user_agent())
-            .build()
-            .map_err(|e| EtpayError::Config {
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
+        let http = crate::transport::build_client(crate::transport::Settings {
+            timeout: config.timeout(),
+            connect_timeout: config.connect_timeout(),
+            user_agent: config.user_agent(),
+            default_headers: Default::default(),
+        })
+        .map_err(EtpayError::config)?;
         let generated = GeneratedClient::new_with_client(config.api_url(), http);
         Ok(EtpayClient { config, generated })
     }
@@ -70,12 +68,12 @@ impl EtpayClient {
             Ok(value) => {
                 let status = value.status().as_u16();
                 let response = value.into_inner();
-                let body = serde_json::to_string(&response).unwrap_or_default();
-                // A 200 whose tokens are unusable is an undecodable answer, not a session.
-                Session::from_response(response, &self.config).map_err(|e| EtpayError::Decode {
-                    status,
-                    body,
-                    reason: e.to_string(),
+                // A 200 whose tokens are unusable is an undecodable answer, not a session. The
+                // body holds the signature token: it stays behind `raw_body`, never printed.
+                Session::from_response(response.clone(), &self.config).map_err(|e| {
+                    let body = serde_json::to_vec(&response).unwrap_or_default();
+                    let message = e.inner.message.unwrap_or_default();
+                    EtpayError::answered(EtpayErrorKind::Decode, status, body).with_message(message)
                 })
             }
             Err(e) => Err(map_error(e).await),
@@ -104,58 +102,41 @@ impl EtpayClient {
 /// Turns the generated client's error (which exposes reqwest types) into [`EtpayError`].
 async fn map_error(error: GenError<()>) -> EtpayError {
     match error {
-        GenError::InvalidRequest(reason) => EtpayError::InvalidRequest { reason },
+        GenError::InvalidRequest(reason) => EtpayError::invalid_request(reason),
         GenError::CommunicationError(e) => transport(e, false),
         GenError::ResponseBodyError(e) => transport(e, true),
-        GenError::InvalidResponsePayload(bytes, e) => EtpayError::Decode {
-            // Only documented (200) answers get here.
-            status: 200,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            reason: e.to_string(),
-        },
+        // Only documented (200) answers get here. The serde error can quote the body (and so
+        // the signature token): keep its category and position only.
+        GenError::InvalidResponsePayload(bytes, e) => {
+            EtpayError::answered(EtpayErrorKind::Decode, 200, bytes.to_vec())
+                .with_source(Box::new(crate::transport::json_reason(&e)))
+        }
         GenError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
-            match response.text().await {
-                Ok(body) => EtpayError::Status { status, body },
+            match response.bytes().await {
+                Ok(body) => EtpayError::answered(EtpayErrorKind::Status, status, body.to_vec()),
                 Err(e) => transport(e, true),
             }
         }
-        GenError::ErrorResponse(value) => EtpayError::Status {
-            status: value.status().as_u16(),
-            body: String::new(),
-        },
-        other => EtpayError::Transport {
-            may_have_reached_etpay: true,
-            message: other.to_string(),
-        },
+        GenError::ErrorResponse(value) => {
+            EtpayError::answered(EtpayErrorKind::Status, value.status().as_u16(), Vec::new())
+        }
+        other => {
+            EtpayError::new(EtpayErrorKind::Transport).with_message(crate::transport::chain(&other))
+        }
     }
 }
 
 fn transport(e: reqwest::Error, body_phase: bool) -> EtpayError {
-    // A connect failure means nothing was sent; anything later may have been processed.
-    let may_have_reached_etpay = body_phase || !(e.is_connect() || e.is_builder());
-    if e.is_timeout() {
-        EtpayError::Timeout {
-            may_have_reached_etpay,
-        }
-    } else {
-        EtpayError::Transport {
-            may_have_reached_etpay,
-            message: without_url(e),
-        }
-    }
-}
-
-/// reqwest's message names the URL; ours are fixed API paths, so drop it to keep errors short
-/// and free of anything a caller might have put in a base URL.
-fn without_url(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(inner) = source {
-        message.push_str(": ");
-        message.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    message
+    use crate::transport::Failure;
+    let (failure, source) = crate::transport::transport_failure(e, body_phase);
+    let kind = match failure {
+        Failure::Builder => EtpayErrorKind::InvalidRequest,
+        Failure::Connect => EtpayErrorKind::Connect,
+        Failure::Timeout { .. } => EtpayErrorKind::Timeout,
+        Failure::Broken => EtpayErrorKind::Transport,
+    };
+    let mut error = EtpayError::new(kind).with_source(source);
+    error.inner.reached = failure.may_have_reached();
+    error
 }

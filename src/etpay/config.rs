@@ -1,86 +1,16 @@
 //! Merchant configuration: the four values ETpay hands over at onboarding, plus HTTP settings.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use url::Url;
 
 use super::EtpayError;
 use crate::Secret;
 
-/// The merchant's API secret as it appears in request bodies.
-///
-/// It replaces the spec's `MerchantApiToken` component in the generated types, so a generated
-/// request printed with `{:?}` shows `[redacted]` instead of the token.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct MerchantApiToken(Secret);
-
-impl MerchantApiToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<Secret>) -> Self {
-        MerchantApiToken(token.into())
-    }
-
-    /// The token as a [`Secret`].
-    pub fn secret(&self) -> &Secret {
-        &self.0
-    }
-}
-
-impl fmt::Debug for MerchantApiToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MerchantApiToken({:?})", self.0)
-    }
-}
-
-impl fmt::Display for MerchantApiToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl FromStr for MerchantApiToken {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(MerchantApiToken::new(s))
-    }
-}
-
-impl From<&Secret> for MerchantApiToken {
-    fn from(secret: &Secret) -> Self {
-        MerchantApiToken(secret.clone())
-    }
-}
-
-impl Serialize for MerchantApiToken {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // The wire format needs the value; this is the one place it leaves the wrapper.
-        serializer.serialize_str(self.0.expose())
-    }
-}
-
-impl<'de> Deserialize<'de> for MerchantApiToken {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(MerchantApiToken::new)
-    }
-}
-
-impl JsonSchema for MerchantApiToken {
-    fn schema_name() -> String {
-        "MerchantApiToken".to_owned()
-    }
-
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        String::json_schema(gen)
-    }
-}
-
 /// Default request timeout: session creation is interactive, so fail fast.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default connection timeout, as for Lyra: a host that does not accept within 10 s is down.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything the ETpay client needs. `Debug` redacts the API token.
 ///
@@ -101,13 +31,18 @@ pub struct EtpayConfig {
     merchant_code: String,
     merchant_api_token: Secret,
     timeout: Duration,
+    connect_timeout: Duration,
     user_agent: String,
 }
 
 impl EtpayConfig {
     /// Builds a configuration from the values ETpay hands over: the API base (`api_url`), the
     /// funnel base (`pmt_url`), the merchant code and the API token. Both URLs must be absolute
-    /// http(s) URLs; neither credential may be empty.
+    /// http(s) URLs (`api_url` without query or fragment, and https only with TLS compiled in);
+    /// neither credential may be empty.
+    ///
+    /// # Errors
+    /// An [`EtpayErrorKind::Config`](super::EtpayErrorKind::Config) error naming the bad value.
     pub fn new(
         api_url: &str,
         pmt_url: &str,
@@ -122,18 +57,27 @@ impl EtpayConfig {
             return Err(config_error("merchant_api_token is empty"));
         }
         Ok(EtpayConfig {
-            api_url: parse_base("api_url", api_url)?,
+            api_url: crate::transport::check_base_url("api_url", api_url)
+                .map_err(EtpayError::config)?,
             pmt_url: parse_base("pmt_url", pmt_url)?,
             merchant_code,
             merchant_api_token,
             timeout: DEFAULT_TIMEOUT,
-            user_agent: concat!("pasarela/", env!("CARGO_PKG_VERSION")).to_owned(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: crate::DEFAULT_USER_AGENT.to_owned(),
         })
     }
 
     /// Sets the whole-request timeout (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sets the connection timeout (default [`DEFAULT_CONNECT_TIMEOUT`]), distinct from the
+    /// whole-request timeout so a dead host fails fast.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
 
@@ -168,6 +112,11 @@ impl EtpayConfig {
         self.timeout
     }
 
+    /// The connection timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
     /// The `User-Agent` header value.
     pub fn user_agent(&self) -> &str {
         &self.user_agent
@@ -185,9 +134,9 @@ impl EtpayConfig {
 /// are refused: URL parsers treat them (even percent-encoded) as "this/parent directory".
 pub(crate) fn funnel_url(pmt_url: &Url, session_token: &str) -> Result<String, EtpayError> {
     if matches!(session_token, "" | "." | "..") {
-        return Err(EtpayError::InvalidRequest {
-            reason: format!("{session_token:?} cannot be a session token"),
-        });
+        return Err(EtpayError::invalid_request(format!(
+            "{session_token:?} cannot be a session token"
+        )));
     }
     let mut url = pmt_url.clone();
     url.set_query(None);
@@ -200,6 +149,7 @@ pub(crate) fn funnel_url(pmt_url: &Url, session_token: &str) -> Result<String, E
     Ok(url.into())
 }
 
+/// The funnel base is visited by the payer's browser, not by this client: any http(s) base.
 fn parse_base(name: &str, value: &str) -> Result<Url, EtpayError> {
     let url =
         Url::parse(value.trim()).map_err(|e| config_error(&format!("{name} is not a URL: {e}")))?;
@@ -210,7 +160,5 @@ fn parse_base(name: &str, value: &str) -> Result<Url, EtpayError> {
 }
 
 fn config_error(reason: &str) -> EtpayError {
-    EtpayError::Config {
-        reason: reason.to_owned(),
-    }
+    EtpayError::config(reason)
 }

@@ -1,61 +1,201 @@
-//! The one error type of the ETpay module.
+//! The two ETpay errors: [`EtpayError`] for HTTP calls (opaque struct + kind, as
+//! [`LyraError`](crate::lyra::LyraError)), and [`VerifyError`] for JWTs and notification bodies
+//! (as Lyra's [`NotificationError`](crate::lyra::notification::NotificationError)).
 
-use thiserror::Error;
+use std::error::Error as StdError;
+use std::fmt;
 
-/// Everything that can go wrong talking to ETpay or checking one of its JWTs.
-///
-/// No variant holds a third-party type, and `Display` never prints a credential: response
-/// bodies are kept in fields ([`EtpayError::body`]) rather than in the message.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+use crate::transport::BoxError;
+
+/// What kind of failure an [`EtpayError`] is. New kinds may be added in minor releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum EtpayError {
+pub enum EtpayErrorKind {
     /// The configuration is unusable (bad URL, empty credential, HTTP client setup failed).
-    #[error("invalid ETpay configuration: {reason}")]
-    Config {
-        /// What is wrong.
-        reason: String,
-    },
+    Config,
     /// The request could not be built (e.g. `merchant_order_id` longer than 64 characters).
     /// Nothing was sent.
-    #[error("invalid ETpay request: {reason}")]
-    InvalidRequest {
-        /// What is wrong.
-        reason: String,
-    },
-    /// The HTTP exchange failed (connection refused, reset, TLS, body cut short).
-    #[error("could not talk to ETpay ({}): {message}", reach(*may_have_reached_etpay))]
-    Transport {
-        /// False only when ETpay certainly did not receive the request (e.g. the connection
-        /// was never established); retrying a session creation is then safe.
-        may_have_reached_etpay: bool,
-        /// The transport's description of the failure.
-        message: String,
-    },
-    /// No answer within the configured timeout.
-    #[error("ETpay did not answer in time ({})", reach(*may_have_reached_etpay))]
-    Timeout {
-        /// False when the connection itself timed out.
-        may_have_reached_etpay: bool,
-    },
-    /// ETpay answered with a non-2xx status. ETpay documents no error format, so the body is
-    /// kept as text.
-    #[error("ETpay answered HTTP {status}")]
-    Status {
-        /// The HTTP status code.
-        status: u16,
-        /// The response body, as text (lossy UTF-8).
-        body: String,
-    },
-    /// ETpay answered 2xx but the body is not the documented JSON.
-    #[error("ETpay answered HTTP {status} with an undecodable body: {reason}")]
-    Decode {
-        /// The HTTP status code.
-        status: u16,
-        /// The response body, as text (lossy UTF-8).
-        body: String,
-        /// Why decoding failed.
-        reason: String,
-    },
+    InvalidRequest,
+    /// The connection could not be established: ETpay did not receive the request.
+    Connect,
+    /// No answer in time ([`EtpayError::may_have_reached_etpay`] tells whether it was sent).
+    Timeout,
+    /// The connection broke after the request was sent (reset, body cut short).
+    Transport,
+    /// ETpay answered with a non-2xx status. ETpay documents no error format.
+    Status,
+    /// ETpay answered 2xx but the body is not the documented JSON (or holds unusable tokens).
+    Decode,
+}
+
+/// Why an ETpay HTTP call failed: [`EtpayError::kind`] says what happened, the accessors give
+/// context, `source()` reaches the transport or decoding cause.
+///
+/// Neither `Display` nor `Debug` prints a credential, a URL or a response body: an answer
+/// can hold the session's `signature_token`, so the body is only behind
+/// [`EtpayError::raw_body`].
+pub struct EtpayError {
+    // Boxed: errors travel in every `Result`, so keep them one pointer wide.
+    pub(crate) inner: Box<EtpayErrorInner>,
+}
+
+pub(crate) struct EtpayErrorInner {
+    pub(crate) kind: EtpayErrorKind,
+    pub(crate) message: Option<String>,
+    pub(crate) status: Option<u16>,
+    pub(crate) reached: bool,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) code: Option<String>,
+    pub(crate) source: Option<BoxError>,
+}
+
+impl EtpayError {
+    pub(crate) fn new(kind: EtpayErrorKind) -> Self {
+        let inner = EtpayErrorInner {
+            kind,
+            message: None,
+            status: None,
+            reached: matches!(kind, EtpayErrorKind::Status | EtpayErrorKind::Decode),
+            body: None,
+            code: None,
+            source: None,
+        };
+        EtpayError {
+            inner: Box::new(inner),
+        }
+    }
+
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        EtpayError::new(EtpayErrorKind::Config).with_message(reason)
+    }
+
+    pub(crate) fn invalid_request(reason: impl Into<String>) -> Self {
+        EtpayError::new(EtpayErrorKind::InvalidRequest).with_message(reason)
+    }
+
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = Some(message.into());
+        self
+    }
+
+    /// An answer ETpay sent: `Status` (non-2xx) or `Decode` (2xx but unusable).
+    pub(crate) fn answered(kind: EtpayErrorKind, status: u16, body: Vec<u8>) -> Self {
+        let mut error = EtpayError::new(kind);
+        error.inner.status = Some(status);
+        if kind == EtpayErrorKind::Status {
+            error.inner.code = error_code(&body);
+        }
+        error.inner.body = Some(body);
+        error
+    }
+
+    pub(crate) fn with_source(mut self, source: BoxError) -> Self {
+        self.inner.source = Some(source);
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> EtpayErrorKind {
+        self.inner.kind
+    }
+
+    /// Whether ETpay may have received (and acted on) the request. False for configuration,
+    /// request-building and connection errors: retrying a session creation is then safe.
+    pub fn may_have_reached_etpay(&self) -> bool {
+        self.inner.reached
+    }
+
+    /// The HTTP status, when ETpay answered.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The `code` (or `error`) string of a JSON error body, when ETpay sent one. ETpay
+    /// documents no error format, so this is often `None`.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The response body exactly as received, for [`EtpayErrorKind::Status`] and
+    /// [`EtpayErrorKind::Decode`].
+    ///
+    /// **May be secret**: a session answer that failed to decode can hold the session's
+    /// `signature_token`. Never log it unredacted; this is why `Debug` shows only its length.
+    pub fn raw_body(&self) -> Option<&[u8]> {
+        self.inner.body.as_deref()
+    }
+}
+
+/// The `code` or `error` string field of a JSON object body.
+fn error_code(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    ["code", "error"]
+        .iter()
+        .find_map(|key| value.get(key)?.as_str().map(str::to_owned))
+}
+
+impl fmt::Debug for EtpayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EtpayError")
+            .field("kind", &self.inner.kind)
+            .field("message", &self.inner.message)
+            .field("status", &self.inner.status)
+            .field("code", &self.inner.code)
+            .field("may_have_reached_etpay", &self.inner.reached)
+            .field("raw_body_len", &self.inner.body.as_ref().map(Vec::len))
+            .field("source", &self.inner.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for EtpayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.inner.status.unwrap_or_default();
+        match self.inner.kind {
+            EtpayErrorKind::Config => f.write_str("invalid ETpay configuration")?,
+            EtpayErrorKind::InvalidRequest => f.write_str("invalid ETpay request, not sent")?,
+            EtpayErrorKind::Connect => {
+                f.write_str("could not connect to ETpay (request not sent)")?
+            }
+            EtpayErrorKind::Timeout if self.inner.reached => {
+                f.write_str("ETpay did not answer in time; the request may have reached ETpay")?
+            }
+            EtpayErrorKind::Timeout => {
+                f.write_str("timed out connecting to ETpay (request not sent)")?
+            }
+            EtpayErrorKind::Transport => {
+                f.write_str("the connection to ETpay failed; the request may have reached ETpay")?
+            }
+            EtpayErrorKind::Status => write!(f, "ETpay answered HTTP {status}")?,
+            EtpayErrorKind::Decode => {
+                write!(f, "ETpay answered HTTP {status} with an undecodable body")?
+            }
+        }
+        if let Some(message) = &self.inner.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for EtpayError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// Why a JWT or notification body from ETpay was rejected. Only the verification key is
+/// secret, and no variant holds it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The verification key (signature token or session token) is empty: an empty HMAC key
+    /// would let anyone forge a JWT, so this is refused instead of computed.
+    #[error("the verification key is empty")]
+    KeyNotConfigured,
     /// The input is not a JWT, not a notification body, or its parts do not decode.
     #[error("malformed ETpay JWT or notification: {reason}")]
     Malformed {
@@ -95,63 +235,22 @@ pub enum EtpayError {
     },
 }
 
-fn reach(may_have_reached: bool) -> &'static str {
-    if may_have_reached {
-        "the request may have reached ETpay"
-    } else {
-        "the request did not reach ETpay"
-    }
-}
-
-impl EtpayError {
-    /// Whether ETpay may have received (and acted on) the request. Only meaningful for HTTP
-    /// errors; false for configuration, request-building and JWT errors.
-    pub fn may_have_reached_etpay(&self) -> bool {
-        match self {
-            EtpayError::Transport {
-                may_have_reached_etpay,
-                ..
-            }
-            | EtpayError::Timeout {
-                may_have_reached_etpay,
-            } => *may_have_reached_etpay,
-            EtpayError::Status { .. } | EtpayError::Decode { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// The HTTP status, when ETpay answered.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            EtpayError::Status { status, .. } | EtpayError::Decode { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    /// The response body text, when ETpay answered something unusable.
-    pub fn body(&self) -> Option<&str> {
-        match self {
-            EtpayError::Status { body, .. } | EtpayError::Decode { body, .. } => Some(body),
-            _ => None,
-        }
-    }
-
+impl VerifyError {
     /// True when a JWT was well-formed but must not be trusted: bad signature, another
-    /// algorithm, unacceptable claims, too old or from the future. False for malformed input
-    /// and for non-JWT errors.
+    /// algorithm, unacceptable claims, too old or from the future.
     pub fn is_not_authentic(&self) -> bool {
         matches!(
             self,
-            EtpayError::BadSignature
-                | EtpayError::WrongAlgorithm { .. }
-                | EtpayError::InvalidClaims { .. }
-                | EtpayError::TooOld { .. }
-                | EtpayError::IssuedInFuture { .. }
+            VerifyError::BadSignature
+                | VerifyError::WrongAlgorithm { .. }
+                | VerifyError::InvalidClaims { .. }
+                | VerifyError::TooOld { .. }
+                | VerifyError::IssuedInFuture { .. }
         )
     }
 
     /// True when the input could not be read as a JWT or notification body at all.
     pub fn is_malformed(&self) -> bool {
-        matches!(self, EtpayError::Malformed { .. })
+        matches!(self, VerifyError::Malformed { .. })
     }
 }

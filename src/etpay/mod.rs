@@ -19,16 +19,18 @@ mod config;
 mod error;
 pub mod notification;
 mod request;
+mod tokens;
 
 pub use generated::types;
 pub use generated::Client as GeneratedClient;
 
 pub use claims::{OrderMismatch, PaymentClaims, PaymentStatus, SystemErrorClaims};
 pub use client::EtpayClient;
-pub use config::{EtpayConfig, MerchantApiToken, DEFAULT_TIMEOUT};
-pub use error::EtpayError;
+pub use config::{EtpayConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use error::{EtpayError, EtpayErrorKind, VerifyError};
 pub use notification::{
     peek_session_token_unverified, sign_for_tests, Clock, FixedClock, Notification, SystemClock,
     VerifiedPayment, VerifiedSystemError, Verifier,
 };
 pub use request::{PaymentQuery, Session, SessionRequest};
+pub use tokens::{MerchantApiToken, SignatureToken};

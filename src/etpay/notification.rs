@@ -26,7 +26,7 @@
 //!     }
 //!     Notification::SystemError(_) => unreachable!("ETpay could not process the payment"),
 //! }
-//! # Ok::<(), pasarela::etpay::EtpayError>(())
+//! # Ok::<(), pasarela::etpay::VerifyError>(())
 //! ```
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -35,7 +35,7 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::{types, EtpayError, PaymentClaims, SystemErrorClaims};
+use super::{types, PaymentClaims, SystemErrorClaims, VerifyError};
 use crate::Secret;
 
 /// The only algorithm ETpay uses and the only one accepted.
@@ -109,7 +109,7 @@ impl<C: Clock> Verifier<C> {
         &self,
         jwt: &str,
         signature_token: &Secret,
-    ) -> Result<VerifiedPayment, EtpayError> {
+    ) -> Result<VerifiedPayment, VerifyError> {
         let verified = verify_hs256(jwt, signature_token.expose())?;
         if is_system_error(&verified.claims_json) {
             return Err(invalid_claims(
@@ -131,7 +131,7 @@ impl<C: Clock> Verifier<C> {
         &self,
         jwt: &str,
         session_token: &str,
-    ) -> Result<VerifiedSystemError, EtpayError> {
+    ) -> Result<VerifiedSystemError, VerifyError> {
         let verified = verify_hs256(jwt, session_token)?;
         self.system_error(verified, session_token)
     }
@@ -144,7 +144,7 @@ impl<C: Clock> Verifier<C> {
         jwt: &str,
         signature_token: &Secret,
         session_token: &str,
-    ) -> Result<Notification, EtpayError> {
+    ) -> Result<Notification, VerifyError> {
         match verify_hs256(jwt, signature_token.expose()) {
             Ok(verified) if is_system_error(&verified.claims_json) => self
                 .system_error(verified, session_token)
@@ -158,12 +158,12 @@ impl<C: Clock> Verifier<C> {
                     claims_json: verified.claims_json,
                 }))
             }
-            Err(EtpayError::BadSignature) => match verify_hs256(jwt, session_token) {
+            Err(VerifyError::BadSignature) => match verify_hs256(jwt, session_token) {
                 Ok(verified) => self
                     .system_error(verified, session_token)
                     .map(Notification::SystemError),
                 // Report the failure against the real key, not the fallback.
-                Err(EtpayError::BadSignature) => Err(EtpayError::BadSignature),
+                Err(VerifyError::BadSignature) => Err(VerifyError::BadSignature),
                 Err(other) => Err(other),
             },
             Err(other) => Err(other),
@@ -174,7 +174,7 @@ impl<C: Clock> Verifier<C> {
         &self,
         verified: RawVerified,
         session_token: &str,
-    ) -> Result<VerifiedSystemError, EtpayError> {
+    ) -> Result<VerifiedSystemError, VerifyError> {
         let claims: SystemErrorClaims = parse_claims(&verified.claims_json)?;
         if !claims.system_error {
             return Err(invalid_claims(
@@ -194,20 +194,20 @@ impl<C: Clock> Verifier<C> {
         })
     }
 
-    fn check_iat(&self, iat: Option<u64>) -> Result<(), EtpayError> {
+    fn check_iat(&self, iat: Option<u64>) -> Result<(), VerifyError> {
         let iat = iat.ok_or_else(|| invalid_claims("the iat claim is missing"))?;
         let Some(max_age) = self.max_age else {
             return Ok(());
         };
         let now = self.clock.now_unix();
         if iat > now.saturating_add(FUTURE_SKEW.as_secs()) {
-            return Err(EtpayError::IssuedInFuture {
+            return Err(VerifyError::IssuedInFuture {
                 ahead_secs: iat - now,
             });
         }
         let age_secs = now.saturating_sub(iat);
         if age_secs > max_age.as_secs() {
-            return Err(EtpayError::TooOld {
+            return Err(VerifyError::TooOld {
                 age_secs,
                 max_age_secs: max_age.as_secs(),
             });
@@ -298,7 +298,7 @@ impl Notification {
 
 /// Reads the `session_token` claim **without verifying anything**, only to find which stored
 /// `signature_token` to verify with. Never act on anything else from an unverified JWT.
-pub fn peek_session_token_unverified(jwt: &str) -> Result<String, EtpayError> {
+pub fn peek_session_token_unverified(jwt: &str) -> Result<String, VerifyError> {
     #[derive(Deserialize)]
     struct Peek {
         session_token: Option<String>,
@@ -317,7 +317,7 @@ pub fn peek_session_token_unverified(jwt: &str) -> Result<String, EtpayError> {
 
 /// Extracts the JWT from a webhook body as received: JSON `{"payment": "<jwt>"}` or the form
 /// field `payment=<jwt>`.
-pub fn jwt_from_body(body: &[u8]) -> Result<String, EtpayError> {
+pub fn jwt_from_body(body: &[u8]) -> Result<String, VerifyError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| malformed("the notification body is not UTF-8"))?
         .trim();
@@ -338,7 +338,7 @@ pub fn jwt_from_body(body: &[u8]) -> Result<String, EtpayError> {
 
 /// Extracts the JWT from the success/failure redirect: a full URL or just its query string,
 /// with the JWT in the `jwt` parameter.
-pub fn jwt_from_redirect(url_or_query: &str) -> Result<String, EtpayError> {
+pub fn jwt_from_redirect(url_or_query: &str) -> Result<String, VerifyError> {
     let text = url_or_query.trim();
     let query = match url::Url::parse(text) {
         Ok(url) => url.query().unwrap_or("").to_owned(),
@@ -359,7 +359,7 @@ pub fn jwt_from_redirect(url_or_query: &str) -> Result<String, EtpayError> {
 
 /// Extracts a JWT from whatever a user pasted: a JSON or form webhook body, a redirect URL or
 /// query with `jwt=`, or a bare JWT.
-pub fn jwt_from_input(input: &[u8]) -> Result<String, EtpayError> {
+pub fn jwt_from_input(input: &[u8]) -> Result<String, VerifyError> {
     let text = std::str::from_utf8(input)
         .map_err(|_| malformed("the input is not UTF-8"))?
         .trim();
@@ -378,7 +378,7 @@ pub fn jwt_from_input(input: &[u8]) -> Result<String, EtpayError> {
 
 /// Signs `claims` as ETpay does (HS256, key = the UTF-8 bytes of `key`). **For tests and the
 /// sandbox only**: a merchant never signs ETpay JWTs. Shares its key handling with the verifier.
-pub fn sign_for_tests(claims: &impl Serialize, key: &Secret) -> Result<String, EtpayError> {
+pub fn sign_for_tests(claims: &impl Serialize, key: &Secret) -> Result<String, VerifyError> {
     let encoding_key = EncodingKey::from_secret(key_bytes(key.expose()));
     jsonwebtoken::encode(&Header::new(ALGORITHM), claims, &encoding_key)
         .map_err(|e| invalid_claims(&format!("cannot sign: {e}")))
@@ -396,12 +396,10 @@ struct RawVerified {
 }
 
 /// Verifies signature and algorithm; decodes nothing but the payload text.
-fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, EtpayError> {
+fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, VerifyError> {
     let jwt = jwt.trim();
     if key.is_empty() {
-        return Err(EtpayError::Config {
-            reason: "the verification key is empty".into(),
-        });
+        return Err(VerifyError::KeyNotConfigured);
     }
     let header = jsonwebtoken::decode_header(jwt).map_err(|e| header_error(jwt, e))?;
     // Shape check first so that garbage is reported as malformed rather than as a bad
@@ -413,7 +411,7 @@ fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, EtpayError> {
     decode_part(parts[1], "payload")?;
     decode_part(parts[2], "signature")?;
     if header.alg != ALGORITHM {
-        return Err(EtpayError::WrongAlgorithm {
+        return Err(VerifyError::WrongAlgorithm {
             alg: format!("{:?}", header.alg),
         });
     }
@@ -437,11 +435,11 @@ fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, EtpayError> {
     })
 }
 
-fn jwt_error(e: jsonwebtoken::errors::Error) -> EtpayError {
+fn jwt_error(e: jsonwebtoken::errors::Error) -> VerifyError {
     use jsonwebtoken::errors::ErrorKind;
     match e.kind() {
-        ErrorKind::InvalidSignature => EtpayError::BadSignature,
-        ErrorKind::InvalidAlgorithm => EtpayError::WrongAlgorithm {
+        ErrorKind::InvalidSignature => VerifyError::BadSignature,
+        ErrorKind::InvalidAlgorithm => VerifyError::WrongAlgorithm {
             alg: "not HS256".into(),
         },
         ErrorKind::InvalidToken => malformed("not a JWT (expected three dot-separated parts)"),
@@ -452,8 +450,8 @@ fn jwt_error(e: jsonwebtoken::errors::Error) -> EtpayError {
 }
 
 /// Turns a header that jsonwebtoken cannot parse into a precise error: `alg: none` and unknown
-/// algorithms are attacks ([`EtpayError::WrongAlgorithm`]), anything else is malformed.
-fn header_error(jwt: &str, e: jsonwebtoken::errors::Error) -> EtpayError {
+/// algorithms are attacks ([`VerifyError::WrongAlgorithm`]), anything else is malformed.
+fn header_error(jwt: &str, e: jsonwebtoken::errors::Error) -> VerifyError {
     let alg = jwt
         .split('.')
         .next()
@@ -466,12 +464,12 @@ fn header_error(jwt: &str, e: jsonwebtoken::errors::Error) -> EtpayError {
                 .map(str::to_owned)
         });
     match alg {
-        Some(alg) if alg != "HS256" => EtpayError::WrongAlgorithm { alg },
+        Some(alg) if alg != "HS256" => VerifyError::WrongAlgorithm { alg },
         _ => jwt_error(e),
     }
 }
 
-fn decode_part(part: &str, name: &str) -> Result<Vec<u8>, EtpayError> {
+fn decode_part(part: &str, name: &str) -> Result<Vec<u8>, VerifyError> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| malformed(&format!("the JWT {name} is not base64url")))
@@ -487,12 +485,12 @@ fn is_system_error(claims_json: &str) -> bool {
         .is_ok_and(|f| f.system_error == serde_json::Value::Bool(true))
 }
 
-fn parse_claims<T: serde::de::DeserializeOwned>(claims_json: &str) -> Result<T, EtpayError> {
+fn parse_claims<T: serde::de::DeserializeOwned>(claims_json: &str) -> Result<T, VerifyError> {
     // The signature is valid here, so unusable claims are "not acceptable", not "malformed".
     serde_json::from_str(claims_json).map_err(|e| invalid_claims(&e.to_string()))
 }
 
-fn non_empty(value: String, field: &str) -> Result<String, EtpayError> {
+fn non_empty(value: String, field: &str) -> Result<String, VerifyError> {
     let value = value.trim().to_owned();
     if value.is_empty() {
         Err(malformed(&format!("the {field} field is empty")))
@@ -501,14 +499,14 @@ fn non_empty(value: String, field: &str) -> Result<String, EtpayError> {
     }
 }
 
-fn malformed(reason: &str) -> EtpayError {
-    EtpayError::Malformed {
+fn malformed(reason: &str) -> VerifyError {
+    VerifyError::Malformed {
         reason: reason.to_owned(),
     }
 }
 
-fn invalid_claims(reason: &str) -> EtpayError {
-    EtpayError::InvalidClaims {
+fn invalid_claims(reason: &str) -> VerifyError {
+    VerifyError::InvalidClaims {
         reason: reason.to_owned(),
     }
 }

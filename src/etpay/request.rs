@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{types, EtpayConfig, EtpayError, MerchantApiToken};
+use super::{types, EtpayConfig, EtpayError, EtpayErrorKind, MerchantApiToken};
 use crate::Secret;
 
 /// A new payment session for one order. The client adds `merchant_code` and
@@ -123,15 +123,12 @@ impl PaymentQuery {
 }
 
 fn order_id(id: &str) -> Result<types::MerchantOrderId, EtpayError> {
-    types::MerchantOrderId::try_from(id).map_err(|e| EtpayError::InvalidRequest {
-        reason: format!("merchant_order_id: {e}"),
-    })
+    types::MerchantOrderId::try_from(id)
+        .map_err(|e| EtpayError::invalid_request(format!("merchant_order_id: {e}")))
 }
 
 fn invalid(e: impl fmt::Display) -> EtpayError {
-    EtpayError::InvalidRequest {
-        reason: e.to_string(),
-    }
+    EtpayError::invalid_request(e.to_string())
 }
 
 /// A created payment session. Store [`Session::token`] and [`Session::signature_token`] with the
@@ -152,15 +149,14 @@ impl Session {
         response: types::SessionInitializeResponse,
         config: &EtpayConfig,
     ) -> Result<Self, EtpayError> {
-        if response.signature_token.is_empty() {
-            return Err(EtpayError::InvalidRequest {
-                reason: "ETpay returned an empty signature_token".into(),
-            });
+        if response.signature_token.secret().is_empty() {
+            return Err(EtpayError::new(EtpayErrorKind::Decode)
+                .with_message("ETpay returned an empty signature_token"));
         }
         Ok(Session {
             funnel_url: config.funnel_url(&response.token)?,
             token: response.token,
-            signature_token: Secret::new(response.signature_token),
+            signature_token: response.signature_token.into_secret(),
             terms_url: response.terms_url,
         })
     }

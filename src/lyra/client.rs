@@ -5,15 +5,15 @@ use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 use super::answer::{Answer, FromAnswer};
-use super::error::{ApiError, LyraError};
+use super::error::{ApiError, LyraError, LyraErrorKind};
 use super::types::{self, WebServiceResponse};
 use super::{GeneratedClient, LyraConfig};
 
 /// A client of the Lyra V4 REST API for one shop.
 ///
 /// Every method posts one web service and returns its typed answer. A `status: ERROR`
-/// envelope becomes [`LyraError::Api`]; transport problems, timeouts and undecodable bodies
-/// are their own [`LyraError`] kinds. Nothing is retried automatically: creating a payment
+/// envelope becomes a [`LyraErrorKind::Api`] error; transport problems, timeouts and
+/// undecodable bodies are their own [`LyraErrorKind`]s. Nothing is retried automatically: creating a payment
 /// twice is worse than failing once.
 ///
 /// ```no_run
@@ -35,16 +35,17 @@ impl LyraClient {
     /// sensitive so it never appears in debug output), timeouts and user agent.
     ///
     /// # Errors
-    /// [`LyraError::Config`] when the base URL is unusable or a credential is empty.
+    /// A [`LyraErrorKind::Config`] error when the base URL is unusable or a credential is empty.
     pub fn new(config: &LyraConfig) -> Result<Self, LyraError> {
-        let base_url = crate::http::check_base_url(&config.base_url).map_err(LyraError::Config)?;
+        let base_url = crate::transport::check_base_url("the base URL", &config.base_url)
+            .map_err(LyraError::config)?;
         if config.shop_id.is_empty() || config.password.is_empty() {
-            return Err(LyraError::Config(
-                "the shop id and the password must not be empty".into(),
+            return Err(LyraError::config(
+                "the shop id and the password must not be empty",
             ));
         }
         if config.shop_id.contains(':') {
-            return Err(LyraError::Config("the shop id must not contain ':'".into()));
+            return Err(LyraError::config("the shop id must not contain ':'"));
         }
         let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
             "{}:{}",
@@ -52,18 +53,21 @@ impl LyraClient {
             config.password.expose()
         ));
         let mut auth = HeaderValue::from_str(&format!("Basic {credentials}")).map_err(|_| {
-            LyraError::Config("the credentials contain characters not allowed in a header".into())
+            LyraError::config("the credentials contain characters not allowed in a header")
         })?;
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
-        let http =
-            crate::http::client_builder(config.timeout, config.connect_timeout, &config.user_agent)
-                .default_headers(headers)
-                .build()
-                .map_err(|e| LyraError::Config(format!("HTTP client: {e}")))?;
+        let http = crate::transport::build_client(crate::transport::Settings {
+            timeout: config.timeout,
+            connect_timeout: config.connect_timeout,
+            user_agent: &config.user_agent,
+            default_headers: headers,
+        })
+        .map_err(LyraError::config)?;
+        let base_url = base_url.as_str().trim_end_matches('/');
         Ok(LyraClient {
-            inner: GeneratedClient::new_with_client(&base_url, http),
+            inner: GeneratedClient::new_with_client(base_url, http),
             shop_id: config.shop_id.clone(),
         })
     }
@@ -90,111 +94,107 @@ pub(super) async fn unwrap_envelope<T: FromAnswer>(
     result: GeneratedResult,
 ) -> Result<T, LyraError> {
     use progenitor_client::Error as E;
-    let ws = || web_service.to_owned();
-    let envelope = match result {
-        Ok(value) => value.into_inner(),
+    let (status, envelope) = match result {
+        Ok(value) => (value.status().as_u16(), value.into_inner()),
         // HTTP 401 with an envelope (INT_905 on some platforms).
-        Err(E::ErrorResponse(value)) => value.into_inner(),
-        Err(E::InvalidRequest(message)) => {
-            return Err(LyraError::InvalidRequest {
-                web_service: ws(),
-                message,
-            })
-        }
-        Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) => {
-            return Err(transport_error(web_service, &e))
-        }
-        Err(E::InvalidResponsePayload(body, e)) => {
-            return Err(LyraError::UndecodableResponse {
-                web_service: ws(),
-                reason: e.to_string(),
-                body: body.to_vec(),
-            })
-        }
-        Err(E::UnexpectedResponse(response)) => {
-            let status = response.status().as_u16();
-            let body = match response.bytes().await {
-                Ok(bytes) => String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned(),
-                Err(e) => format!("(body unreadable: {})", e.without_url()),
-            };
-            return Err(LyraError::HttpStatus {
-                web_service: ws(),
-                status,
-                body,
-            });
-        }
-        Err(other) => {
-            return Err(LyraError::Transport {
-                web_service: ws(),
-                message: other.to_string(),
-            })
-        }
+        Err(E::ErrorResponse(value)) => (value.status().as_u16(), value.into_inner()),
+        Err(error) => return Err(failure(web_service, error).await),
     };
+    let raw_body = serde_json::to_vec(&envelope).unwrap_or_default();
     let WebServiceResponse {
-        status,
+        status: envelope_status,
         answer,
         web_service: answered_ws,
+        ticket,
         ..
     } = envelope;
-    let web_service = answered_ws.unwrap_or_else(ws);
+    let web_service = answered_ws.unwrap_or_else(|| web_service.to_owned());
+    let unexpected = |expected: &'static str, answer: Answer| {
+        let mut error = LyraError::new(LyraErrorKind::UnexpectedAnswer, Some(&web_service));
+        error.inner.status = Some(status);
+        error.inner.expected = Some(expected);
+        error.inner.answer = Some(Box::new(answer));
+        error
+    };
     if let Answer::WebServiceError(error) = answer {
-        return Err(LyraError::Api(api_error(web_service, error)));
+        let api = api_error(&web_service, error, ticket, status, raw_body);
+        let mut error = LyraError::new(LyraErrorKind::Api, Some(&web_service));
+        error.inner.status = Some(status);
+        error.inner.api = Some(Box::new(api));
+        return Err(error);
     }
-    if status == Some(types::ResponseStatus::Error) {
+    if envelope_status == Some(types::ResponseStatus::Error) {
         // An ERROR envelope whose answer is not a WebServiceError: still an error.
-        return Err(LyraError::UnexpectedAnswer {
-            web_service,
-            expected: "V4/WebService/WebServiceError",
-            answer: Box::new(answer),
-        });
+        return Err(unexpected("V4/WebService/WebServiceError", answer));
     }
-    T::from_answer(answer).map_err(|answer| LyraError::UnexpectedAnswer {
-        web_service,
-        expected: T::TYPE,
-        answer: Box::new(answer),
-    })
+    T::from_answer(answer).map_err(|answer| unexpected(T::TYPE, answer))
 }
 
-fn api_error(web_service: String, error: types::WebServiceError) -> ApiError {
+/// Every generated-client failure other than an envelope.
+async fn failure(
+    web_service: &str,
+    error: progenitor_client::Error<WebServiceResponse>,
+) -> LyraError {
+    use progenitor_client::Error as E;
+    let ws = Some(web_service);
+    match error {
+        E::InvalidRequest(message) => {
+            LyraError::new(LyraErrorKind::InvalidRequest, ws).with_message(message)
+        }
+        E::CommunicationError(e) => transport_error(web_service, e, false),
+        E::ResponseBodyError(e) => transport_error(web_service, e, true),
+        E::InvalidResponsePayload(body, e) => {
+            let mut error =
+                LyraError::new(LyraErrorKind::UndecodableResponse, ws).with_source(Box::new(e));
+            error.inner.body = Some(body.to_vec());
+            error
+        }
+        E::UnexpectedResponse(response) => {
+            let mut error = LyraError::new(LyraErrorKind::HttpStatus, ws);
+            error.inner.status = Some(response.status().as_u16());
+            match response.bytes().await {
+                Ok(bytes) => error.inner.body = Some(bytes[..bytes.len().min(4096)].to_vec()),
+                Err(e) => error.inner.source = Some(Box::new(e.without_url())),
+            }
+            error
+        }
+        other => LyraError::new(LyraErrorKind::Transport, ws)
+            .with_message(crate::transport::chain(&other)),
+    }
+}
+
+fn api_error(
+    web_service: &str,
+    error: types::WebServiceError,
+    envelope_ticket: Option<String>,
+    status: u16,
+    raw_body: Vec<u8>,
+) -> ApiError {
+    // Some platforms send the string "null" for an absent ticket.
+    let real = |t: Option<String>| t.filter(|t| !t.is_empty() && t != "null");
     ApiError {
-        web_service,
+        web_service: web_service.to_owned(),
         error_code: error.error_code,
         error_message: error.error_message,
         detailed_error_code: error.detailed_error_code,
         detailed_error_message: error.detailed_error_message,
+        ticket: real(error.ticket).or_else(|| real(envelope_ticket)),
+        shop_id: error.shop_id,
+        status,
+        raw_body,
     }
 }
 
-fn transport_error(web_service: &str, e: &reqwest::Error) -> LyraError {
-    let web_service = web_service.to_owned();
-    if e.is_timeout() {
-        LyraError::Timeout { web_service }
-    } else if e.is_connect() {
-        LyraError::Connect {
-            web_service,
-            message: error_chain(e),
-        }
-    } else if e.is_builder() {
-        LyraError::InvalidRequest {
-            web_service,
-            message: error_chain(e),
-        }
-    } else {
-        LyraError::Transport {
-            web_service,
-            message: error_chain(e),
-        }
-    }
-}
-
-/// The reqwest error and its sources, without the URL.
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+fn transport_error(web_service: &str, e: reqwest::Error, body_phase: bool) -> LyraError {
+    use crate::transport::Failure;
+    let (failure, source) = crate::transport::transport_failure(e, body_phase);
+    let kind = match failure {
+        Failure::Builder => LyraErrorKind::InvalidRequest,
+        Failure::Connect => LyraErrorKind::Connect,
+        Failure::Timeout { .. } => LyraErrorKind::Timeout,
+        Failure::Broken => LyraErrorKind::Transport,
+    };
+    let mut error = LyraError::new(kind, Some(web_service)).with_source(source);
+    error.inner.reached = failure.may_have_reached();
+    error
 }

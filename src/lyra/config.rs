@@ -68,7 +68,7 @@ impl LyraConfig {
             base_url: base_url.into(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            user_agent: crate::http::DEFAULT_USER_AGENT.to_owned(),
+            user_agent: crate::DEFAULT_USER_AGENT.to_owned(),
         }
     }
 
@@ -79,7 +79,7 @@ impl LyraConfig {
     /// When the shop id or the password is not set.
     pub fn from_env() -> Result<Self, super::LyraError> {
         let var = |name: &str| {
-            std::env::var(name).map_err(|_| super::LyraError::Config(format!("{name} is not set")))
+            std::env::var(name).map_err(|_| super::LyraError::config(format!("{name} is not set")))
         };
         let base = std::env::var("PASARELA_LYRA_BASE_URL")
             .unwrap_or_else(|_| server::MICUENTAWEB.to_owned());

@@ -21,5 +21,5 @@ pub mod notification;
 pub use answer::{Answer, FromAnswer};
 pub use client::LyraClient;
 pub use config::{server, LyraConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use error::{ApiError, LyraError};
+pub use error::{ApiError, LyraError, LyraErrorKind};
 pub use operations::{Operation, OPERATIONS};

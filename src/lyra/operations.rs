@@ -4,7 +4,7 @@
 //! spec adds it here; nothing is listed by hand.
 
 use super::client::unwrap_envelope;
-use super::{types, Answer, LyraClient, LyraError};
+use super::{types, Answer, LyraClient, LyraError, LyraErrorKind};
 
 /// One web service of the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,17 +38,16 @@ fn decode_request<T: serde::de::DeserializeOwned>(
     web_service: &str,
     request: serde_json::Value,
 ) -> Result<T, LyraError> {
-    serde_json::from_value(request).map_err(|e| LyraError::InvalidRequest {
-        web_service: web_service.to_owned(),
-        message: format!("the request does not match the spec: {e}"),
+    serde_json::from_value(request).map_err(|e| {
+        LyraError::new(LyraErrorKind::InvalidRequest, Some(web_service))
+            .with_message("the request does not match the spec")
+            .with_source(Box::new(e))
     })
 }
 
 fn unknown_web_service(web_service: &str) -> LyraError {
-    LyraError::InvalidRequest {
-        web_service: web_service.to_owned(),
-        message: "no such web service in openapi/lyra-v4.yaml".to_owned(),
-    }
+    LyraError::new(LyraErrorKind::InvalidRequest, Some(web_service))
+        .with_message("no such web service in openapi/lyra-v4.yaml")
 }
 
 include!(concat!(env!("OUT_DIR"), "/lyra_operations.rs"));

@@ -10,8 +10,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use pasarela::etpay::notification::{jwt_from_body, jwt_from_input, jwt_from_redirect};
 use pasarela::etpay::{
-    peek_session_token_unverified, sign_for_tests, EtpayError, FixedClock, Notification,
-    OrderMismatch, PaymentStatus, Verifier,
+    peek_session_token_unverified, sign_for_tests, FixedClock, Notification, OrderMismatch,
+    PaymentStatus, Verifier, VerifyError,
 };
 use pasarela::Secret;
 use serde_json::{json, Value};
@@ -83,18 +83,18 @@ fn forged_with_header(header: &Value, claims: &Value) -> String {
     format!("{input}.{}", b64.encode(mac.finalize().into_bytes()))
 }
 
-fn verify(jwt: &str) -> Result<Notification, EtpayError> {
+fn verify(jwt: &str) -> Result<Notification, VerifyError> {
     Verifier::new().verify_notification(jwt, &key(), SESSION_TOKEN)
 }
 
-fn expect_outcome(name: &str, result: Result<Notification, EtpayError>, expect: &str) {
+fn expect_outcome(name: &str, result: Result<Notification, VerifyError>, expect: &str) {
     let got = match &result {
         Ok(Notification::Payment(_)) => "payment",
         Ok(Notification::SystemError(_)) => "system_error",
-        Err(EtpayError::BadSignature) => "bad_signature",
-        Err(EtpayError::WrongAlgorithm { .. }) => "wrong_algorithm",
-        Err(EtpayError::InvalidClaims { .. }) => "invalid_claims",
-        Err(EtpayError::Malformed { .. }) => "malformed",
+        Err(VerifyError::BadSignature) => "bad_signature",
+        Err(VerifyError::WrongAlgorithm { .. }) => "wrong_algorithm",
+        Err(VerifyError::InvalidClaims { .. }) => "invalid_claims",
+        Err(VerifyError::Malformed { .. }) => "malformed",
         Err(_) => "other error",
     };
     assert_eq!(got, expect, "{name}: {result:?}");
@@ -258,7 +258,7 @@ fn wrong_key() {
     .unwrap();
     assert_eq!(
         Verifier::new().verify_payment(&jwt, &key()),
-        Err(EtpayError::BadSignature)
+        Err(VerifyError::BadSignature)
     );
 }
 
@@ -272,7 +272,7 @@ fn alg_none() {
     );
     assert_eq!(
         Verifier::new().verify_payment(&jwt, &key()),
-        Err(EtpayError::WrongAlgorithm { alg: "none".into() })
+        Err(VerifyError::WrongAlgorithm { alg: "none".into() })
     );
 }
 
@@ -291,7 +291,7 @@ fn hs384_and_hs512() {
         let err = Verifier::new().verify_payment(&jwt, &key()).unwrap_err();
         assert_eq!(
             err,
-            EtpayError::WrongAlgorithm {
+            VerifyError::WrongAlgorithm {
                 alg: format!("{alg:?}")
             }
         );
@@ -304,7 +304,7 @@ fn rs256_header() {
     let jwt = forged_with_header(&json!({"alg": "RS256", "typ": "JWT"}), &sdk_claims());
     assert_eq!(
         Verifier::new().verify_payment(&jwt, &key()),
-        Err(EtpayError::WrongAlgorithm {
+        Err(VerifyError::WrongAlgorithm {
             alg: "RS256".into()
         })
     );
@@ -318,7 +318,7 @@ fn unknown_algorithm_name() {
     let jwt = forged_with_header(&json!({"alg": "HS257"}), &sdk_claims());
     assert_eq!(
         Verifier::new().verify_payment(&jwt, &key()),
-        Err(EtpayError::WrongAlgorithm {
+        Err(VerifyError::WrongAlgorithm {
             alg: "HS257".into()
         })
     );
@@ -340,7 +340,7 @@ fn flipped_payload_byte() {
     assert_ne!(tampered, jwt);
     assert_eq!(
         Verifier::new().verify_payment(&tampered, &key()),
-        Err(EtpayError::BadSignature)
+        Err(VerifyError::BadSignature)
     );
 }
 
@@ -350,7 +350,7 @@ fn truncated_signature() {
     let truncated = &jwt[..jwt.len() - 4];
     assert_eq!(
         Verifier::new().verify_payment(truncated, &key()),
-        Err(EtpayError::BadSignature)
+        Err(VerifyError::BadSignature)
     );
 }
 
@@ -381,7 +381,7 @@ fn missing_signature() {
     let (message, _) = jwt.rsplit_once('.').unwrap();
     assert_eq!(
         Verifier::new().verify_payment(&format!("{message}."), &key()),
-        Err(EtpayError::BadSignature)
+        Err(VerifyError::BadSignature)
     );
     assert!(Verifier::new()
         .verify_payment(message, &key())
@@ -401,14 +401,14 @@ fn too_old_with_max_age_and_injected_clock() {
     assert!(at(IAT + 3600).verify_payment(&jwt, &key()).is_ok());
     assert_eq!(
         at(IAT + 3601).verify_payment(&jwt, &key()),
-        Err(EtpayError::TooOld {
+        Err(VerifyError::TooOld {
             age_secs: 3601,
             max_age_secs: 3600
         })
     );
     assert_eq!(
         at(IAT - 600).verify_payment(&jwt, &key()),
-        Err(EtpayError::IssuedInFuture { ahead_secs: 600 })
+        Err(VerifyError::IssuedInFuture { ahead_secs: 600 })
     );
     assert!(
         at(IAT - 30).verify_payment(&jwt, &key()).is_ok(),
@@ -476,7 +476,7 @@ fn amount_as_numeric_string_is_tolerated() {
     let err = Verifier::new()
         .verify_payment(&ours(&claims), &key())
         .unwrap_err();
-    assert!(matches!(err, EtpayError::InvalidClaims { .. }), "{err:?}");
+    assert!(matches!(err, VerifyError::InvalidClaims { .. }), "{err:?}");
 }
 
 #[test]
@@ -497,18 +497,18 @@ fn system_error_variant() {
     // verify_payment never accepts it, whichever key it is signed with.
     assert_eq!(
         Verifier::new().verify_payment(&jwt, &key()),
-        Err(EtpayError::BadSignature)
+        Err(VerifyError::BadSignature)
     );
     let strong = ours(&claims);
     assert!(matches!(
         Verifier::new().verify_payment(&strong, &key()),
-        Err(EtpayError::InvalidClaims { .. })
+        Err(VerifyError::InvalidClaims { .. })
     ));
     assert!(matches!(verify(&strong), Ok(Notification::SystemError(_))));
     // Another session's token is not accepted as the key.
     assert_eq!(
         Verifier::new().verify_notification(&jwt, &key(), "other-session"),
-        Err(EtpayError::BadSignature)
+        Err(VerifyError::BadSignature)
     );
 }
 
@@ -517,13 +517,13 @@ fn payment_claims_signed_with_session_token_are_not_a_payment() {
     // The session token is visible in the funnel URL: a payment result signed with it is forged.
     let jwt = sign_for_tests(&sdk_claims(), &Secret::new(SESSION_TOKEN)).unwrap();
     let err = verify(&jwt).unwrap_err();
-    assert!(matches!(err, EtpayError::InvalidClaims { .. }), "{err:?}");
+    assert!(matches!(err, VerifyError::InvalidClaims { .. }), "{err:?}");
     assert!(err.is_not_authentic());
     let not_error = json!({"session_token": SESSION_TOKEN, "system_error": false, "iat": IAT});
     let jwt = sign_for_tests(&not_error, &Secret::new(SESSION_TOKEN)).unwrap();
     assert!(matches!(
         verify(&jwt),
-        Err(EtpayError::InvalidClaims { .. })
+        Err(VerifyError::InvalidClaims { .. })
     ));
 }
 
@@ -678,7 +678,7 @@ fn empty_key_is_a_configuration_error() {
     let err = Verifier::new()
         .verify_payment(&jwt, &Secret::new(""))
         .unwrap_err();
-    assert!(matches!(err, EtpayError::Config { .. }), "{err:?}");
+    assert_eq!(err, VerifyError::KeyNotConfigured);
 }
 
 #[test]

@@ -16,8 +16,10 @@
 use std::time::Duration;
 
 use crate::support::{Reply, TestServer};
-use pasarela::etpay::{EtpayClient, EtpayConfig, EtpayError, PaymentQuery, SessionRequest};
-use pasarela::lyra::{types, LyraClient, LyraConfig, LyraError};
+use pasarela::etpay::{
+    EtpayClient, EtpayConfig, EtpayError, EtpayErrorKind, PaymentQuery, SessionRequest,
+};
+use pasarela::lyra::{types, LyraClient, LyraConfig, LyraError, LyraErrorKind};
 use pasarela::Secret;
 use serde_json::json;
 
@@ -100,40 +102,28 @@ async fn server(reply: Reply) -> TestServer {
 async fn connection_refused_never_reached_either_gateway() {
     let url = refused_url().await;
     let error = create_payment(&url).await;
-    assert!(matches!(error, LyraError::Connect { .. }), "{error:?}");
+    assert_eq!(error.kind(), LyraErrorKind::Connect, "{error:?}");
+    assert!(std::error::Error::source(&error).is_some(), "{error:?}");
     assert!(!error.may_have_reached_gateway());
     assert_eq!(error.web_service(), Some("Charge/CreatePayment"));
 
     let error = initialize(&url).await;
-    assert!(
-        matches!(
-            error,
-            EtpayError::Transport {
-                may_have_reached_etpay: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Connect, "{error:?}");
     assert!(!error.may_have_reached_etpay());
-    assert!(error.to_string().contains("did not reach ETpay"), "{error}");
+    assert!(error.to_string().contains("request not sent"), "{error}");
+    assert!(std::error::Error::source(&error).is_some(), "{error:?}");
 }
 
 #[tokio::test]
 async fn headers_later_than_the_timeout_are_a_timeout_that_may_have_reached() {
     let slow = server(Reply::Delay(SLOW, Box::new(Reply::json(&json!({}))))).await;
     let error = create_payment(&slow.base_url).await;
-    assert!(matches!(error, LyraError::Timeout { .. }), "{error:?}");
+    assert_eq!(error.kind(), LyraErrorKind::Timeout, "{error:?}");
     assert!(error.may_have_reached_gateway());
     assert!(error.to_string().contains("may have processed"), "{error}");
 
     let error = initialize(&slow.base_url).await;
-    assert_eq!(
-        error,
-        EtpayError::Timeout {
-            may_have_reached_etpay: true
-        }
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Timeout, "{error:?}");
     assert!(error.may_have_reached_etpay());
     // One request each: a timed-out creation is not sent again.
     assert_eq!(slow.requests().len(), 2);
@@ -143,20 +133,12 @@ async fn headers_later_than_the_timeout_are_a_timeout_that_may_have_reached() {
 async fn a_connection_closed_without_answer_may_have_reached() {
     let dropping = server(Reply::Drop).await;
     let error = create_payment(&dropping.base_url).await;
-    assert!(matches!(error, LyraError::Transport { .. }), "{error:?}");
+    assert_eq!(error.kind(), LyraErrorKind::Transport, "{error:?}");
     assert!(error.may_have_reached_gateway());
 
     let error = initialize(&dropping.base_url).await;
-    assert!(
-        matches!(
-            error,
-            EtpayError::Transport {
-                may_have_reached_etpay: true,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Transport, "{error:?}");
+    assert!(error.may_have_reached_etpay());
 }
 
 #[tokio::test]
@@ -170,7 +152,7 @@ async fn a_truncated_body_is_a_transport_error_that_may_have_reached() {
     })
     .await;
     let error = create_payment(&truncated.base_url).await;
-    assert!(matches!(error, LyraError::Transport { .. }), "{error:?}");
+    assert_eq!(error.kind(), LyraErrorKind::Transport, "{error:?}");
     assert!(error.may_have_reached_gateway());
 
     let truncated = server(Reply::Truncated {
@@ -179,29 +161,17 @@ async fn a_truncated_body_is_a_transport_error_that_may_have_reached() {
     })
     .await;
     let error = initialize(&truncated.base_url).await;
-    assert!(
-        matches!(
-            error,
-            EtpayError::Transport {
-                may_have_reached_etpay: true,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Transport, "{error:?}");
+    assert!(error.may_have_reached_etpay());
 }
 
 #[tokio::test]
 async fn an_html_error_page_keeps_its_status_and_body() {
     let proxy = server(Reply::status(502, "text/html", HTML)).await;
     let error = create_payment(&proxy.base_url).await;
-    match &error {
-        LyraError::HttpStatus { status, body, .. } => {
-            assert_eq!(*status, 502);
-            assert_eq!(body, HTML);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(error.kind(), LyraErrorKind::HttpStatus, "{error:?}");
+    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.raw_body(), Some(HTML.as_bytes()));
     assert!(error.may_have_reached_gateway());
     assert!(
         !error.to_string().contains("<html"),
@@ -209,28 +179,24 @@ async fn an_html_error_page_keeps_its_status_and_body() {
     );
 
     let error = initialize(&proxy.base_url).await;
-    assert_eq!(
-        error,
-        EtpayError::Status {
-            status: 502,
-            body: HTML.into()
-        }
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Status, "{error:?}");
+    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.raw_body(), Some(HTML.as_bytes()));
     assert!(error.may_have_reached_etpay());
 
     // The same page with HTTP 200 (a captive portal, a misrouted host): undecodable, body kept.
     let portal = server(Reply::status(200, "text/html", HTML)).await;
     let error = create_payment(&portal.base_url).await;
-    assert!(
-        matches!(error, LyraError::UndecodableResponse { .. }),
+    assert_eq!(
+        error.kind(),
+        LyraErrorKind::UndecodableResponse,
         "{error:?}"
     );
     assert_eq!(error.raw_body(), Some(HTML.as_bytes()));
     let error = initialize(&portal.base_url).await;
-    assert!(
-        matches!(&error, EtpayError::Decode { status: 200, body, .. } if body == HTML),
-        "{error:?}"
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Decode, "{error:?}");
+    assert_eq!(error.status(), Some(200));
+    assert_eq!(error.raw_body(), Some(HTML.as_bytes()));
 }
 
 #[tokio::test]
@@ -238,10 +204,11 @@ async fn a_401_without_an_envelope_is_not_mistaken_for_an_answer() {
     // Lyra documents 401 with an INT_905 envelope; a bare 401 (a proxy, a WAF) has none.
     let bare = server(Reply::status(401, "text/plain", "Unauthorized")).await;
     let error = create_payment(&bare.base_url).await;
-    // Documented on `LyraError::UndecodableResponse`: 401 is a status that carries envelopes,
+    // Documented on `LyraErrorKind::UndecodableResponse`: 401 is a status that carries envelopes,
     // so a 401 whose body is not one is an undecodable response (body kept).
-    assert!(
-        matches!(error, LyraError::UndecodableResponse { .. }),
+    assert_eq!(
+        error.kind(),
+        LyraErrorKind::UndecodableResponse,
         "{error:?}"
     );
     assert!(error.api_error().is_none(), "no envelope, no API error");
@@ -249,13 +216,9 @@ async fn a_401_without_an_envelope_is_not_mistaken_for_an_answer() {
     assert!(error.may_have_reached_gateway());
 
     let error = initialize(&bare.base_url).await;
-    assert_eq!(
-        error,
-        EtpayError::Status {
-            status: 401,
-            body: "Unauthorized".into()
-        }
-    );
+    assert_eq!(error.kind(), EtpayErrorKind::Status, "{error:?}");
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(error.raw_body(), Some(&b"Unauthorized"[..]));
 }
 
 #[tokio::test]
@@ -269,7 +232,7 @@ async fn throttling_and_server_errors_keep_their_status() {
         .await;
         let error = create_payment(&failing.base_url).await;
         assert!(
-            matches!(&error, LyraError::HttpStatus { status: s, .. } if *s == status),
+            error.kind() == LyraErrorKind::HttpStatus && error.status() == Some(status),
             "{status}: {error:?}"
         );
         assert!(error.may_have_reached_gateway());
@@ -277,7 +240,7 @@ async fn throttling_and_server_errors_keep_their_status() {
 
         let error = check_status(&failing.base_url).await;
         assert_eq!(error.status(), Some(status));
-        assert_eq!(error.body(), Some(r#"{"message":"try later"}"#));
+        assert_eq!(error.raw_body(), Some(&br#"{"message":"try later"}"#[..]));
         assert!(error.may_have_reached_etpay());
     }
 }
@@ -293,7 +256,7 @@ async fn nothing_is_retried_automatically() {
     .await;
     let error = create_payment(&unavailable.base_url).await;
     assert!(
-        matches!(error, LyraError::HttpStatus { status: 503, .. }),
+        error.kind() == LyraErrorKind::HttpStatus && error.status() == Some(503),
         "{error:?}"
     );
     assert_eq!(
@@ -309,7 +272,7 @@ async fn nothing_is_retried_automatically() {
     // Reads are not retried either (the client has no retry policy at all).
     let error = get_transaction(&unavailable.base_url).await;
     assert!(
-        matches!(error, LyraError::HttpStatus { status: 503, .. }),
+        error.kind() == LyraErrorKind::HttpStatus && error.status() == Some(503),
         "{error:?}"
     );
     assert_eq!(unavailable.requests().len(), 2);

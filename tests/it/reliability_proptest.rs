@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 use pasarela::etpay::{
-    self, notification as etpay_notification, EtpayError, Notification, Verifier,
+    self, notification as etpay_notification, Notification, Verifier, VerifyError,
 };
 use pasarela::lyra::notification::{self, Keys, SignedWith};
 use pasarela::lyra::types::WebServiceResponse;
@@ -265,7 +265,7 @@ fn valid_jwt() -> (String, Value) {
     )
 }
 
-fn verify(jwt: &str) -> Result<Notification, EtpayError> {
+fn verify(jwt: &str) -> Result<Notification, VerifyError> {
     Verifier::new().verify_notification(jwt, &Secret::new(KEY), SESSION)
 }
 
@@ -320,7 +320,7 @@ proptest! {
         let parts: Vec<&str> = jwt.split('.').collect();
         let forged = format!("{}.{}.{}", parts[0], b64(&mutated), parts[2]);
         let result = verify(&forged);
-        prop_assert!(matches!(result, Err(EtpayError::BadSignature)), "{:?}", result);
+        prop_assert!(matches!(result, Err(VerifyError::BadSignature)), "{:?}", result);
         // Re-serialised claims (a different byte string for the same JSON) do not verify either.
         if payload != signed_payload {
             let resigned = format!("{}.{}.{}", parts[0], b64(&payload), parts[2]);
@@ -346,7 +346,7 @@ proptest! {
         match verify(&jwt) {
             Ok(notification) => prop_assert_eq!(serde_json::from_str::<Value>(notification.claims_json()).unwrap(), claims.clone()),
             Err(e) => {
-                prop_assert!(!matches!(e, EtpayError::BadSignature | EtpayError::WrongAlgorithm { .. }), "{:?}", e);
+                prop_assert!(!matches!(e, VerifyError::BadSignature | VerifyError::WrongAlgorithm { .. }), "{:?}", e);
                 // RFC 7519: the claims set is a JSON object; any other payload is malformed.
                 prop_assert!(!e.is_malformed() || !claims.is_object(), "{:?}", e);
             }

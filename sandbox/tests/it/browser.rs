@@ -301,7 +301,7 @@ async fn pays_with_the_accepted_card_in_headless_chromium() {
         assert_eq!(ipns[0].signed_with(), SignedWith::Password);
         assert!(ipns[0].is_paid());
     }
-    pasarela::http::install_default_tls_provider();
+    pasarela::install_default_tls_provider();
     let notifications: Value =
         reqwest::get(format!("{}/sandbox/notifications", sandbox.base_url()))
             .await

@@ -44,7 +44,7 @@ async fn notifications(http: &reqwest::Client, base: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_merchant_that_never_answers_in_time_gets_every_attempt_then_is_given_up() {
-    pasarela::http::install_default_tls_provider();
+    pasarela::install_default_tls_provider();
     // Answers only after 30 s: far past the attempt timeout.
     let hanging = TestServer::start(|_| {
         Reply::Delay(

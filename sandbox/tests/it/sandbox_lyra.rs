@@ -27,7 +27,7 @@ struct Api {
 
 impl Api {
     fn new(sandbox: &Sandbox) -> Api {
-        pasarela::http::install_default_tls_provider();
+        pasarela::install_default_tls_provider();
         Api {
             base: sandbox.base_url().to_owned(),
             http: reqwest::Client::new(),
