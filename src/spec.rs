@@ -31,6 +31,13 @@ pub const ETPAY_YAML: &str = include_str!("../openapi/etpay.yaml");
 /// Keywords that only exist in OpenAPI (or are pure documentation) and are dropped.
 const OPENAPI_ONLY: &[&str] = &["discriminator", "example", "examples", "nullable"];
 
+/// The vendor extension marking a gateway-owned enumeration as open (see [`to_json_schema`]).
+pub const OPEN_ENUM_EXTENSION: &str = "x-open-enum";
+
+/// Where [`to_json_schema`] keeps the known values of an open enumeration. Not a JSON Schema
+/// keyword, so validators ignore it; [`forbid_undeclared_properties`] turns it back into `enum`.
+pub const KNOWN_VALUES: &str = "knownValues";
+
 /// Keywords whose value is a map from a name to a schema.
 const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "definitions"];
 
@@ -55,6 +62,11 @@ const SCHEMA_ARRAYS: &[&str] = &["allOf", "anyOf", "oneOf"];
 /// - `format: int32` / `int64` on an integer become `minimum`/`maximum` bounds of that width
 ///   (JSON Schema does not enforce those formats; a 2^63 amount must not pass as valid), unless
 ///   the schema already has a tighter bound;
+/// - an **open enumeration** (`x-open-enum: true` next to an `enum`: the gateway-owned values of
+///   answers, which gain values without notice) keeps its values under `knownValues`, which
+///   validates nothing, so an unknown string passes; [`forbid_undeclared_properties`] (strict
+///   mode) makes it a closed `enum` again so that drift stays visible in tests. Request enums
+///   carry no such mark and stay closed;
 /// - `discriminator`, `example`, `examples`, `nullable` and `x-*` extensions are dropped.
 pub fn to_json_schema(openapi: &Value) -> Value {
     match openapi
@@ -73,7 +85,8 @@ pub fn to_json_schema(openapi: &Value) -> Value {
 }
 
 /// Returns a copy of a (converted) schema document in which every object schema that declares
-/// `properties` and says nothing about `additionalProperties` forbids undeclared properties.
+/// `properties` and says nothing about `additionalProperties` forbids undeclared properties, and
+/// every open enumeration (`knownValues`, see [`to_json_schema`]) accepts only its known values.
 ///
 /// Test-only strictness: the real spec stays open, because the gateways add fields without
 /// notice. Used by the contract tests to prove the spec declares every field a documented
@@ -82,6 +95,15 @@ pub fn forbid_undeclared_properties(schema: &Value) -> Value {
     map_schema(schema, &|node: &mut Map<String, Value>| {
         if node.contains_key("properties") && !node.contains_key("additionalProperties") {
             node.insert("additionalProperties".into(), Value::Bool(false));
+        }
+        if let Some(Value::Array(known)) = node.get(KNOWN_VALUES).cloned() {
+            let mut values = known;
+            let nullable =
+                matches!(node.get("type"), Some(Value::Array(t)) if t.contains(&json!("null")));
+            if nullable && !values.contains(&Value::Null) {
+                values.push(Value::Null);
+            }
+            node.insert("enum".into(), Value::Array(values));
         }
     })
 }
@@ -101,6 +123,11 @@ fn convert_schema(schema: &Value) -> Value {
         out.insert(key.clone(), convert_child(key, value, convert_schema));
     }
     bound_integer_format(&mut out);
+    if object.get(OPEN_ENUM_EXTENSION) == Some(&Value::Bool(true)) {
+        if let Some(values) = out.remove("enum") {
+            out.insert(KNOWN_VALUES.into(), values);
+        }
+    }
     if object.get("nullable") == Some(&Value::Bool(true)) {
         return make_nullable(out);
     }
@@ -713,5 +740,42 @@ mod tests {
     fn both_embedded_specs_load() {
         assert!(SpecValidator::lyra().components().count() > 0);
         assert!(SpecValidator::etpay().components().count() > 0);
+    }
+
+    #[test]
+    fn open_enums_accept_unknown_values_only_in_lenient_mode() {
+        let doc = spec(json!({
+            "Brand": {"type": "string", "x-open-enum": true, "enum": ["VISA", "CB"]},
+            "Action": {"type": "string", "enum": ["PAYMENT"]},
+        }));
+        let lenient =
+            SpecValidator::from_json_schema("open-lenient", to_json_schema(&doc)).unwrap();
+        let strict = SpecValidator::from_json_schema(
+            "open-strict",
+            forbid_undeclared_properties(&to_json_schema(&doc)),
+        )
+        .unwrap();
+        assert!(lenient.validate("Brand", &json!("VISA")).is_ok());
+        assert!(lenient.validate("Brand", &json!("IP_WIRE_NEXT")).is_ok());
+        assert!(
+            lenient.validate("Brand", &json!(3)).is_err(),
+            "still a string"
+        );
+        assert!(strict.validate("Brand", &json!("VISA")).is_ok());
+        assert!(strict.validate("Brand", &json!("IP_WIRE_NEXT")).is_err());
+        // Request enums carry no mark: closed in both modes.
+        assert!(lenient.validate("Action", &json!("OTHER")).is_err());
+        assert!(strict.validate("Action", &json!("OTHER")).is_err());
+        let converted = to_json_schema(
+            &json!({"type": "string", "nullable": true, "x-open-enum": true, "enum": ["A"]}),
+        );
+        assert_eq!(
+            converted,
+            json!({"type": ["string", "null"], "knownValues": ["A"]})
+        );
+        assert_eq!(
+            forbid_undeclared_properties(&converted),
+            json!({"type": ["string", "null"], "knownValues": ["A"], "enum": ["A", null]})
+        );
     }
 }

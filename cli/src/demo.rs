@@ -52,6 +52,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     Ok(t.summary())
 }
 
+/// CreatePayment → pay → verify the browser return and the IPN → Order/Get → refund →
+/// payment order → an API error handled.
 async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
     let client = match LyraClient::new(&LyraConfig::new(
         defaults::SHOP_ID,
@@ -62,12 +64,38 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         Err(e) => return t.fail("client configuration", e),
     };
     let order_id = format!("demo-{}", std::process::id());
+    let Some(form_token) = create_payment(t, &client, sandbox, &order_id).await else {
+        return;
+    };
+    let Some(paid) = pay_and_verify_return(t, sandbox, &form_token).await else {
+        return;
+    };
+    let uuid = verified_ipn(t, inbox, &paid).await;
+    order_get(t, &client, &order_id).await;
+    if let Some(uuid) = uuid {
+        refund(t, &client, inbox, uuid).await;
+    }
+    payment_order(t, &client, &order_id).await;
+    api_error_handled(t, &client).await;
+    let rejected = inbox.lock().unwrap().lyra_rejected;
+    t.check(
+        "no IPN rejected by the merchant",
+        rejected == 0,
+        format!("{rejected} rejected"),
+    );
+}
+
+/// Charge/CreatePayment and the embedded-form snippet; the formToken.
+async fn create_payment(
+    t: &mut Transcript,
+    client: &LyraClient,
+    sandbox: &Sandbox,
+    order_id: &str,
+) -> Option<String> {
     let request = types::CreatePaymentRequest::builder()
         .amount(10000)
         .currency("PEN")
-        .order_id(Some(
-            order_id.as_str().try_into().expect("at most 64 characters"),
-        ))
+        .order_id(Some(order_id.try_into().expect("at most 64 characters")))
         .customer(Some(
             types::Customer::builder()
                 .email(Some("sample@example.com".to_owned()))
@@ -85,7 +113,10 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
             );
             form.form_token
         }
-        Err(e) => return t.fail("Charge/CreatePayment", e),
+        Err(e) => {
+            t.fail("Charge/CreatePayment", e);
+            return None;
+        }
     };
     let snippet = EmbeddedForm::new(
         StaticHost::Custom(sandbox.base_url().to_owned()),
@@ -100,6 +131,16 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         ),
     );
 
+    Some(form_token)
+}
+
+/// The shopper pays (the sandbox's control endpoint stands in for the browser); the browser
+/// return is verified. The control endpoint's JSON answer.
+async fn pay_and_verify_return(
+    t: &mut Transcript,
+    sandbox: &Sandbox,
+    form_token: &str,
+) -> Option<serde_json::Value> {
     // The shopper pays with the "captured" test card (the sandbox's control endpoint stands in
     // for the browser); the sandbox sends the IPN, then gives the browser-return fields.
     let shopper = reqwest::Client::new();
@@ -110,7 +151,10 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         .await
     {
         Ok(response) => response.json().await.unwrap_or_default(),
-        Err(e) => return t.fail("shopper pays", e),
+        Err(e) => {
+            t.fail("shopper pays", e);
+            return None;
+        }
     };
     t.check(
         "shopper pays with test card 4970100000000009",
@@ -146,8 +190,17 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         Err(e) => t.fail("browser return verified", e),
     }
 
+    Some(paid)
+}
+
+/// Waits for the IPN the payment sent; the transaction uuid it carries.
+async fn verified_ipn(
+    t: &mut Transcript,
+    inbox: &Shared,
+    paid: &serde_json::Value,
+) -> Option<String> {
     let ipn_arrived = wait_for(inbox, |i| !i.lyra_ipns.is_empty()).await;
-    let uuid = {
+    {
         let inbox = inbox.lock().unwrap();
         match inbox.lyra_ipns.first() {
             Some(ipn) if ipn_arrived => {
@@ -173,11 +226,14 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
                 None
             }
         }
-    };
+    }
+}
 
+/// Order/Get shows the captured transaction.
+async fn order_get(t: &mut Transcript, client: &LyraClient, order_id: &str) {
     match client
         .get_order(types::OrderGetRequest {
-            order_id: order_id.clone().try_into().expect("non-empty"),
+            order_id: order_id.to_owned().try_into().expect("non-empty"),
             operation_type: None,
         })
         .await
@@ -197,41 +253,45 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         }
         Err(e) => t.fail("Order/Get", e),
     }
+}
 
-    if let Some(uuid) = uuid {
-        let refund = types::TransactionCancelOrRefundRequest::builder()
-            .uuid(uuid)
-            .amount(Some(types::Amount(4000)));
-        match client
-            .cancel_or_refund_transaction(refund.try_into().expect("a valid request"))
-            .await
-        {
-            Ok(tx) => t.check(
-                "Transaction/CancelOrRefund 40.00 PEN",
+/// Transaction/CancelOrRefund of part of the captured payment, and its IPN.
+async fn refund(t: &mut Transcript, client: &LyraClient, inbox: &Shared, uuid: String) {
+    let refund = types::TransactionCancelOrRefundRequest::builder()
+        .uuid(uuid)
+        .amount(Some(types::Amount(4000)));
+    match client
+        .cancel_or_refund_transaction(refund.try_into().expect("a valid request"))
+        .await
+    {
+        Ok(tx) => t.check(
+            "Transaction/CancelOrRefund 40.00 PEN",
+            tx.operation_type
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref()
+                == Some("CREDIT"),
+            format!(
+                "new {} transaction of {}",
                 tx.operation_type
                     .as_ref()
                     .map(ToString::to_string)
-                    .as_deref()
-                    == Some("CREDIT"),
-                format!(
-                    "new {} transaction of {}",
-                    tx.operation_type
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                    tx.amount.unwrap_or(0)
-                ),
+                    .unwrap_or_default(),
+                tx.amount.unwrap_or(0)
             ),
-            Err(e) => t.fail("Transaction/CancelOrRefund", e),
-        }
-        let second = wait_for(inbox, |i| i.lyra_ipns.len() >= 2).await;
-        t.check(
-            "second IPN for the refund",
-            second,
-            "several IPNs per order: handle them idempotently",
-        );
+        ),
+        Err(e) => t.fail("Transaction/CancelOrRefund", e),
     }
+    let second = wait_for(inbox, |i| i.lyra_ipns.len() >= 2).await;
+    t.check(
+        "second IPN for the refund",
+        second,
+        "several IPNs per order: handle them idempotently",
+    );
+}
 
+/// Charge/CreatePaymentOrder, then Charge/PaymentOrder/Get.
+async fn payment_order(t: &mut Transcript, client: &LyraClient, order_id: &str) {
     let order = types::CreatePaymentOrderRequest::builder()
         .amount(200050)
         .currency("PEN")
@@ -280,7 +340,10 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         }
         Err(e) => t.fail("Charge/CreatePaymentOrder", e),
     }
+}
 
+/// An unknown payment order is a documented API error (PSP_1000), handled.
+async fn api_error_handled(t: &mut Transcript, client: &LyraClient) {
     let missing = types::PaymentOrderGetRequest {
         payment_order_id: "00000000000000000000000000000000"
             .try_into()
@@ -295,10 +358,4 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
         Err(e) => t.fail("API error handled", e),
         Ok(_) => t.fail("API error handled", "an unknown payment order was found"),
     }
-    let rejected = inbox.lock().unwrap().lyra_rejected;
-    t.check(
-        "no IPN rejected by the merchant",
-        rejected == 0,
-        format!("{rejected} rejected"),
-    );
 }

@@ -2,7 +2,7 @@
 //! the redirect → check_payment_status.
 
 use pasarela::etpay::notification::{jwt_from_redirect, Verifier};
-use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, SessionRequest};
+use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, Session, SessionRequest};
 use pasarela::Secret;
 use pasarela_sandbox::{defaults, Sandbox};
 
@@ -59,37 +59,7 @@ pub(crate) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) 
         format!("webhook answered HTTP {}", paid["webhook"]["status"]),
     );
 
-    match paid["redirect"].as_str().map(jwt_from_redirect) {
-        Some(Ok(jwt)) => match Verifier::new().verify_payment(&jwt, session.signature_token()) {
-            Ok(payment) => t.check(
-                "redirect ?jwt= verified (HS256)",
-                payment.claims().is_paid(),
-                "shows the payer a result page; not authoritative",
-            ),
-            Err(e) => t.fail("redirect ?jwt= verified", e),
-        },
-        Some(Err(e)) => t.fail("redirect ?jwt= verified", e),
-        None => t.fail("redirect ?jwt= verified", "no redirect URL"),
-    }
-
-    if wait_for(inbox, |i| !i.etpay.is_empty()).await {
-        let claims_json = inbox.lock().unwrap().etpay[0].clone();
-        t.detail(format!("claims: {claims_json}"));
-        match serde_json::from_str::<pasarela::etpay::PaymentClaims>(&claims_json) {
-            Ok(claims) => t.check(
-                "webhook JWT verified and cross-checked",
-                claims.is_paid() && claims.cross_check(&order_id, 50_000).is_ok(),
-                format!(
-                    "paid: {}, order id and amount match the order",
-                    claims.is_paid()
-                ),
-            ),
-            Err(e) => t.fail("webhook JWT verified", e),
-        }
-    } else {
-        t.fail("webhook JWT verified", "no verified webhook arrived");
-    }
-
+    verify_results(t, inbox, &paid, &session, &order_id).await;
     match client
         .check_payment_status(&PaymentQuery::MerchantOrderId(order_id.clone()))
         .await
@@ -111,4 +81,44 @@ pub(crate) async fn flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) 
         rejected == 0,
         format!("{rejected} rejected"),
     );
+}
+
+/// The redirect's `?jwt=` (for the payer's page) and the webhook (the authoritative result).
+async fn verify_results(
+    t: &mut Transcript,
+    inbox: &Shared,
+    paid: &serde_json::Value,
+    session: &Session,
+    order_id: &str,
+) {
+    match paid["redirect"].as_str().map(jwt_from_redirect) {
+        Some(Ok(jwt)) => match Verifier::new().verify_payment(&jwt, session.signature_token()) {
+            Ok(payment) => t.check(
+                "redirect ?jwt= verified (HS256)",
+                payment.claims().is_paid(),
+                "shows the payer a result page; not authoritative",
+            ),
+            Err(e) => t.fail("redirect ?jwt= verified", e),
+        },
+        Some(Err(e)) => t.fail("redirect ?jwt= verified", e),
+        None => t.fail("redirect ?jwt= verified", "no redirect URL"),
+    }
+
+    if wait_for(inbox, |i| !i.etpay.is_empty()).await {
+        let claims_json = inbox.lock().unwrap().etpay[0].clone();
+        t.detail(format!("claims: {claims_json}"));
+        match serde_json::from_str::<pasarela::etpay::PaymentClaims>(&claims_json) {
+            Ok(claims) => t.check(
+                "webhook JWT verified and cross-checked",
+                claims.is_paid() && claims.cross_check(order_id, 50_000).is_ok(),
+                format!(
+                    "paid: {}, order id and amount match the order",
+                    claims.is_paid()
+                ),
+            ),
+            Err(e) => t.fail("webhook JWT verified", e),
+        }
+    } else {
+        t.fail("webhook JWT verified", "no verified webhook arrived");
+    }
 }

@@ -159,6 +159,9 @@ open_enum! {
         Unpaid = "UNPAID",
         /// Partially paid (seen in multi-payment flows; UNCONFIRMED).
         PartiallyPaid = "PARTIALLY_PAID",
+        /// The shopper abandoned the payment (Lyra's status reference,
+        /// <https://docs.lyra.com/en/rest/V4.0/api/kb/status_reference.html>).
+        Abandoned = "ABANDONED",
     }
 }
 
@@ -237,6 +240,8 @@ open_enum! {
         Paypal = "PAYPAL",
         /// SEPA or bank transfer.
         Transfer = "TRANSFER",
+        /// Instant bank transfer (a 2024 IPN, aznoqmous/contao-lyra-bundle@3a5a850).
+        IpWire = "IP_WIRE",
     }
 }
 
@@ -263,6 +268,9 @@ open_enum! {
         Jcb = "JCB",
         /// Elo (Brazil).
         Elo = "ELO",
+        /// Instant bank transfer (not a card; seen in a 2024 IPN,
+        /// aznoqmous/contao-lyra-bundle@3a5a850 `src/Resources/contao/config/config.php`).
+        IpWire = "IP_WIRE",
     }
 }
 

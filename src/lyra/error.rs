@@ -107,7 +107,16 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} answered {}", self.web_service, self.error_code)?;
+        write!(f, "{} ", self.web_service)?;
+        self.fmt_answer(f)
+    }
+}
+
+impl ApiError {
+    /// `answered CODE (message): detail [ticket …]`, without the web service (which
+    /// [`LyraError`]'s `Display` already names).
+    fn fmt_answer(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "answered {}", self.error_code)?;
         if let Some(message) = &self.error_message {
             write!(f, " ({message})")?;
         }
@@ -292,7 +301,7 @@ impl fmt::Display for LyraError {
         let body_len = self.inner.body.as_ref().map_or(0, Vec::len);
         match self.inner.kind {
             LyraErrorKind::Api => match &self.inner.api {
-                Some(api) => write!(f, "API error: {api}")?,
+                Some(api) => api.fmt_answer(f)?,
                 None => f.write_str("API error")?,
             },
             LyraErrorKind::InvalidRequest => f.write_str("invalid request, not sent")?,

@@ -1,7 +1,7 @@
 //! A snapshot of the API surface: for both specs, every operation (method, path, operationId,
 //! request and response components) next to what progenitor generated for it (client method,
-//! body type, `send` result type), the spec's component names and the generated public type
-//! names. A spec edit or a progenitor upgrade shows up as one readable diff in
+//! body type, `send` result type), the spec's component names and every generated public type
+//! with its fields (JSON name, Rust type, required or optional) or variants (read with `syn`). A spec edit or a progenitor upgrade shows up as one readable diff in
 //! `snapshots/api_surface@<api>.snap`.
 
 use std::collections::BTreeMap;
@@ -126,30 +126,109 @@ fn generated_operations(code: &str) -> BTreeMap<String, Generated> {
     by_method
 }
 
-/// Names of the public types directly inside `pub mod types`.
+/// Renders a type as compact Rust text (`Option<Vec<types::Transaction>>`).
+fn type_text(ty: &syn::Type) -> String {
+    use quote::ToTokens;
+    let text: String = ty
+        .to_token_stream()
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("")
+        .replace(',', ", ");
+    let mut text = text;
+    for (long, short) in [
+        ("::std::option::Option", "Option"),
+        ("::std::string::String", "String"),
+        ("::std::vec::Vec", "Vec"),
+        ("::std::collections::BTreeMap", "BTreeMap"),
+        ("::serde_json::Map", "Map"),
+        ("::serde_json::Value", "Value"),
+    ] {
+        text = text.replace(long, short);
+    }
+    text
+}
+
+/// The JSON name serde gives a field or variant (`#[serde(rename = "…")]`), if any.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut out = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                out = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    out
+}
+
+/// Every public type directly inside `pub mod types`, with its shape: a struct's fields (JSON
+/// name, Rust type, required or optional), an enum's variants (JSON value and payload), an
+/// alias's target. Adding, removing or retyping anything in a spec changes this text.
 fn generated_types(code: &str) -> Vec<String> {
-    let Some(start) = code.find("pub mod types {") else {
+    let file = match syn::parse_file(code) {
+        Ok(f) => f,
+        Err(e) => return vec![format!("(the generated code does not parse: {e})")],
+    };
+    let Some(items) = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, i)| i),
+        _ => None,
+    }) else {
         return vec!["(no `types` module found)".to_owned()];
     };
-    let mut names = Vec::new();
-    for line in code[start..].lines().skip(1) {
-        if line == "}" {
-            break;
-        }
-        for kind in ["    pub struct ", "    pub enum ", "    pub type "] {
-            if let Some(rest) = line.strip_prefix(kind) {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                names.push(format!(
-                    "{}{name}",
-                    kind.trim_start().trim_start_matches("pub ")
-                ));
+    let public = |v: &syn::Visibility| matches!(v, syn::Visibility::Public(_));
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            syn::Item::Struct(s) if public(&s.vis) => {
+                out.push(format!("struct {}", s.ident));
+                for (i, f) in s.fields.iter().enumerate() {
+                    let ty = type_text(&f.ty);
+                    let rust = f
+                        .ident
+                        .as_ref()
+                        .map_or_else(|| i.to_string(), ToString::to_string);
+                    let json = serde_rename(&f.attrs).unwrap_or_else(|| rust.clone());
+                    let optional = if ty.starts_with("Option<") {
+                        "optional"
+                    } else {
+                        "required"
+                    };
+                    out.push(format!("    {json}: {ty} ({optional})"));
+                }
             }
+            syn::Item::Enum(e) if public(&e.vis) => {
+                out.push(format!("enum {}", e.ident));
+                for v in &e.variants {
+                    let json = serde_rename(&v.attrs)
+                        .map(|r| format!(" = {r:?}"))
+                        .unwrap_or_default();
+                    let payload = match &v.fields {
+                        syn::Fields::Unit => String::new(),
+                        fields => format!(
+                            "({})",
+                            fields
+                                .iter()
+                                .map(|f| type_text(&f.ty))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    out.push(format!("    {}{payload}{json}", v.ident));
+                }
+            }
+            syn::Item::Type(t) if public(&t.vis) => {
+                out.push(format!("type {} = {}", t.ident, type_text(&t.ty)));
+            }
+            _ => {}
         }
     }
-    names
+    out
 }
 
 fn surface(title: &str, yaml: &str, code: &str) -> String {
@@ -199,7 +278,7 @@ fn surface(title: &str, yaml: &str, code: &str) -> String {
     {
         out.push_str(&format!("{name}\n"));
     }
-    out.push_str("\n## Public types (generated `types` module)\n");
+    out.push_str("\n## Public types (generated `types` module: fields with their JSON name, Rust type and whether they are required; enum variants with their JSON value)\n");
     for name in generated_types(code) {
         out.push_str(&format!("{name}\n"));
     }
