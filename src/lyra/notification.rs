@@ -399,9 +399,9 @@ pub fn verify_client_answer(body: &[u8], keys: &Keys) -> Result<VerifiedAnswer, 
     let mut signed = fields.signed;
     for field in Field::ALL {
         if signed[field.index()].is_none() {
-            return Err(NotificationError::MissingJsonField(client_answer::json_name(
-                field,
-            )));
+            return Err(NotificationError::MissingJsonField(
+                client_answer::json_name(field),
+            ));
         }
     }
     let answer_type = &mut signed[Field::AnswerType.index()];
@@ -697,7 +697,13 @@ mod tests {
         check(b"{\"hash\":", "not_json");
         check(b"kr-hash=SECRETISH", "not_json");
         check(&[0xff, 0xfe], "not_json");
-        for field in ["hash", "hashAlgorithm", "hashKey", "_type", "rawClientAnswer"] {
+        for field in [
+            "hash",
+            "hashAlgorithm",
+            "hashKey",
+            "_type",
+            "rawClientAnswer",
+        ] {
             let mut body = client_payload(PAID);
             body.as_object_mut().unwrap().remove(field);
             assert_eq!(

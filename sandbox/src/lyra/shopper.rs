@@ -396,7 +396,8 @@ fn expiry_ok(expiry: &str) -> bool {
     let Some((month, year)) = expiry.split_once('/') else {
         return false;
     };
-    let (Ok(month), Ok(mut year)) = (month.trim().parse::<u32>(), year.trim().parse::<i64>()) else {
+    let (Ok(month), Ok(mut year)) = (month.trim().parse::<u32>(), year.trim().parse::<i64>())
+    else {
         return false;
     };
     if year < 100 {
@@ -412,7 +413,11 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
         Err(error) => return error,
     };
     let Some(card) = test_card(&request.card) else {
-        return kr_error(StatusCode::BAD_REQUEST, "CLIENT_301", "invalid card number (not a sandbox test card)");
+        return kr_error(
+            StatusCode::BAD_REQUEST,
+            "CLIENT_301",
+            "invalid card number (not a sandbox test card)",
+        );
     };
     if request.expiry.as_deref().is_some_and(|e| !expiry_ok(e)) {
         return kr_error(StatusCode::BAD_REQUEST, "CLIENT_302", "invalid expiry date");
@@ -422,7 +427,11 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
         .as_deref()
         .is_some_and(|c| !(3..=4).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()))
     {
-        return kr_error(StatusCode::BAD_REQUEST, "CLIENT_303", "invalid security code");
+        return kr_error(
+            StatusCode::BAD_REQUEST,
+            "CLIENT_303",
+            "invalid security code",
+        );
     }
     let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
     // A refusal leaves the formToken usable for another attempt, as the real form does.

@@ -180,7 +180,10 @@ pub(super) async fn browser_with(profile: &Profile, extra_args: &[String]) -> Cl
             .then(|| debian.to_owned())
     });
     for arg in extra_args {
-        chrome["args"].as_array_mut().unwrap().push(Value::String(arg.clone()));
+        chrome["args"]
+            .as_array_mut()
+            .unwrap()
+            .push(Value::String(arg.clone()));
     }
     if let Some(binary) = binary {
         chrome["binary"] = Value::String(binary);

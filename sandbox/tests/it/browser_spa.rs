@@ -177,7 +177,12 @@ struct Shop {
     client: LyraClient,
 }
 
-async fn shop(sandbox_addr: SocketAddr, glue: String, endpoint: Option<&str>, order_id: &str) -> Shop {
+async fn shop(
+    sandbox_addr: SocketAddr,
+    glue: String,
+    endpoint: Option<&str>,
+    order_id: &str,
+) -> Shop {
     let sandbox = Sandbox::start(SandboxConfig::default(), sandbox_addr)
         .await
         .expect("start the sandbox");
@@ -275,9 +280,17 @@ async fn render(browser: &Client, url: &str) -> Step {
     browser.goto(url).await.map_err(fail("open the SPA page"))?;
     wait_text(browser, "#merchant-events", "ready").await?;
     wait_text(browser, "#merchant-events", "rendered:").await?;
-    for css in [".kr-pan", ".kr-expiry", ".kr-security-code", ".kr-payment-button", ".kr-form-error"] {
+    for css in [
+        ".kr-pan",
+        ".kr-expiry",
+        ".kr-security-code",
+        ".kr-payment-button",
+        ".kr-form-error",
+    ] {
         browser
-            .find(Locator::Css(&format!("#myPaymentForm .kr-smart-form {css}")))
+            .find(Locator::Css(&format!(
+                "#myPaymentForm .kr-smart-form {css}"
+            )))
             .await
             .map_err(fail(css))?;
     }
@@ -338,7 +351,9 @@ async fn refused_then_retry_flow(browser: &Client, shop: &Shop) -> Step {
     pay_with(browser, ACCEPTED_CARD, &future_expiry(), "").await?;
     wait_text(browser, "#merchant-errors", "CLIENT_303").await?;
     if !text_of(browser, "#merchant-events").await.is_empty()
-        && text_of(browser, "#merchant-events").await.contains("transaction")
+        && text_of(browser, "#merchant-events")
+            .await
+            .contains("transaction")
     {
         return Err("a validation error reached the sandbox".into());
     }
@@ -407,7 +422,13 @@ async fn assert_order_paid(shop: &Shop, order_id: &str, transactions: usize) {
 async fn spa_with_the_official_glue_pays_through_a_host_alias() {
     let Some(glue) = glue_js() else { return };
     let endpoint = format!("http://{ALIAS}");
-    let shop = shop("127.0.0.1:0".parse().unwrap(), glue, Some(&endpoint), "spa-1").await;
+    let shop = shop(
+        "127.0.0.1:0".parse().unwrap(),
+        glue,
+        Some(&endpoint),
+        "spa-1",
+    )
+    .await;
     let args = alias_rules(&shop.sandbox);
     in_chromium(&args, async |b| accepted_flow(b, &shop, true).await).await;
     assert_paid_by_ipn(&shop, 1);
@@ -420,7 +441,13 @@ async fn spa_with_the_official_glue_pays_through_a_host_alias() {
 async fn spa_refused_card_reaches_on_error_and_the_shopper_retries() {
     let Some(glue) = glue_js() else { return };
     let endpoint = format!("http://{ALIAS}");
-    let shop = shop("127.0.0.1:0".parse().unwrap(), glue, Some(&endpoint), "spa-2").await;
+    let shop = shop(
+        "127.0.0.1:0".parse().unwrap(),
+        glue,
+        Some(&endpoint),
+        "spa-2",
+    )
+    .await;
     let args = alias_rules(&shop.sandbox);
     in_chromium(&args, async |b| refused_then_retry_flow(b, &shop).await).await;
     // UNPAID first, then PAID: two transactions in the order, two IPNs.
@@ -439,7 +466,11 @@ async fn spa_with_the_official_glue_pays_on_loopback_port_80() {
         return;
     }
     let shop = shop(addr, glue, None, "spa-80").await;
-    assert_eq!(shop.sandbox.base_url(), "http://127.0.0.1", "a port-less base URL");
+    assert_eq!(
+        shop.sandbox.base_url(),
+        "http://127.0.0.1",
+        "a port-less base URL"
+    );
     in_chromium(&[], async |b| accepted_flow(b, &shop, false).await).await;
     assert_paid_by_ipn(&shop, 1);
     shop.sandbox.shutdown().await;
