@@ -329,26 +329,30 @@ fn kr_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The formToken as the script may use it, or the error it shows.
-fn js_entry(app: &App, form_token: &str, public_key: Option<&str>) -> Result<FormEntry, Response> {
+fn js_entry(
+    app: &App,
+    form_token: &str,
+    public_key: Option<&str>,
+) -> Result<FormEntry, Box<Response>> {
     if public_key.is_some_and(|key| key != app.config.public_key) {
-        return Err(kr_error(
+        return Err(Box::new(kr_error(
             StatusCode::FORBIDDEN,
             "INT_904",
             "invalid public key",
-        ));
+        )));
     }
     match app.lyra().live_form(form_token) {
         Some(entry) if !entry.used => Ok(entry.clone()),
-        Some(_) => Err(kr_error(
+        Some(_) => Err(Box::new(kr_error(
             StatusCode::CONFLICT,
             "PSP_108",
             "this formToken was already used",
-        )),
-        None => Err(kr_error(
+        ))),
+        None => Err(Box::new(kr_error(
             StatusCode::NOT_FOUND,
             "PSP_108",
             "formToken not found or expired",
-        )),
+        ))),
     }
 }
 
@@ -378,7 +382,7 @@ async fn js_form(
             }))
             .into_response()
         }
-        Err(error) => error,
+        Err(error) => *error,
     };
     (cors(&headers), answer).into_response()
 }
@@ -410,7 +414,7 @@ fn expiry_ok(expiry: &str) -> bool {
 async fn js_pay_answer(app: &App, request: JsPay) -> Response {
     let entry = match js_entry(app, &request.form_token, request.public_key.as_deref()) {
         Ok(entry) => entry,
-        Err(error) => return error,
+        Err(error) => return *error,
     };
     let Some(card) = test_card(&request.card) else {
         return kr_error(
