@@ -262,14 +262,16 @@ fn call_method(services: &[WebService]) -> String {
          \x20       match web_service {\n",
     );
     for ws in services {
-        // Typed answers convert into `Answer`; an UNCONFIRMED one already is one.
+        // Typed answers convert into `Answer`; an UNCONFIRMED one already is one. Each arm's
+        // future is boxed: unboxed, the dispatcher's future (and, in debug builds, its poll
+        // frame) is the sum of two dozen ~30 KB futures and overflows a 2 MiB thread stack.
         let convert = if ws.answer.is_some() {
             ".map(Answer::from)"
         } else {
             ""
         };
         out.push_str(&format!(
-            "            {name:?} => self.{id}(decode_request({name:?}, request)?).await{convert},\n",
+            "            {name:?} => Box::pin(self.{id}(decode_request({name:?}, request)?)).await{convert},\n",
             name = ws.name,
             id = ws.operation_id
         ));

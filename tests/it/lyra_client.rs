@@ -58,47 +58,18 @@ fn client(base_url: &str) -> LyraClient {
         .unwrap()
 }
 
-/// Calls the client method of an operation with its request example; returns the typed
-/// answer encoded back to JSON.
-async fn call(client: &LyraClient, id: &str, example: &Value) -> Result<Value, LyraError> {
-    macro_rules! dispatch {
-        ($($op:literal => $method:ident;)*) => {
-            match id {
-                $($op => {
-                    let request = serde_json::from_value(example.clone())
-                        .unwrap_or_else(|e| panic!("{id}: the request example does not decode: {e}"));
-                    client.$method(request).await.map(|answer| serde_json::to_value(answer).unwrap())
-                })*
-                other => panic!("no client method for operation {other}"),
-            }
-        };
-    }
-    dispatch! {
-        "sdk_test" => sdk_test;
-        "create_payment" => create_payment;
-        "create_token" => create_token;
-        "create_subscription" => create_subscription;
-        "create_payment_order" => create_payment_order;
-        "get_payment_order" => get_payment_order;
-        "update_payment_order" => update_payment_order;
-        "update_payment_amount" => update_payment_amount;
-        "get_transaction" => get_transaction;
-        "cancel_or_refund_transaction" => cancel_or_refund_transaction;
-        "cancel_transaction" => cancel_transaction;
-        "refund_transaction" => refund_transaction;
-        "validate_transaction" => validate_transaction;
-        "update_transaction" => update_transaction;
-        "capture_transactions" => capture_transactions;
-        "duplicate_transaction" => duplicate_transaction;
-        "get_order" => get_order;
-        "get_token" => get_token;
-        "cancel_token" => cancel_token;
-        "reactivate_token" => reactivate_token;
-        "update_token" => update_token;
-        "get_subscription" => get_subscription;
-        "update_subscription" => update_subscription;
-        "cancel_subscription" => cancel_subscription;
-    }
+/// Calls the client method of an operation (through `LyraClient::call`, which dispatches to the
+/// generated typed method) with its request example; returns the typed answer encoded back to
+/// JSON. The operation table built from the spec must name the same `operationId`.
+async fn call(client: &LyraClient, op: &Operation, example: &Value) -> Result<Value, LyraError> {
+    let web_service = op.path.trim_start_matches("/api-payment/V4/");
+    let entry = pasarela::lyra::Operation::find(web_service)
+        .unwrap_or_else(|| panic!("{web_service} is not in pasarela::lyra::OPERATIONS"));
+    assert_eq!(entry.operation_id, op.id, "{web_service}");
+    client
+        .call(web_service, example.clone())
+        .await
+        .map(|answer| serde_json::to_value(answer).unwrap())
 }
 
 /// Removes `null` members: answers list absent fields as null, the typed value omits them.
@@ -140,25 +111,8 @@ fn check_request(op: &Operation, recorded: &[Recorded]) {
     );
 }
 
-/// Runs on a thread with an 8 MiB stack: the debug-build futures of `LyraClient::call` over the
-/// (unboxed) answer types outgrow the 2 MiB default test thread since the corpus fields landed.
-#[test]
-fn every_operation_matches_its_documented_request_and_response() {
-    std::thread::Builder::new()
-        .stack_size(8 << 20)
-        .spawn(|| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(every_operation_matches_its_documented_request_and_response_inner())
-        })
-        .expect("a test thread")
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-}
-
-async fn every_operation_matches_its_documented_request_and_response_inner() {
+#[tokio::test]
+async fn every_operation_matches_its_documented_request_and_response() {
     let ops = operations();
     let ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(
@@ -169,7 +123,7 @@ async fn every_operation_matches_its_documented_request_and_response_inner() {
     for op in &ops {
         let answer = op.response_example.clone();
         let server = TestServer::start(move |_| Reply::json(&answer)).await;
-        let decoded = call(&client(&server.base_url), &op.id, &op.request_example)
+        let decoded = call(&client(&server.base_url), op, &op.request_example)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", op.id));
         check_request(op, &server.requests());

@@ -23,25 +23,8 @@ async fn client() -> (Sandbox, LyraClient) {
     (sandbox, client)
 }
 
-/// On an 8 MiB stack: the debug-build futures of `LyraClient::call` over the unboxed answer
-/// types outgrow the 2 MiB default test thread (see the fidelity report; to be boxed).
-#[test]
-fn every_operation_of_the_table_answers_through_the_client() {
-    std::thread::Builder::new()
-        .stack_size(8 << 20)
-        .spawn(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(every_operation_of_the_table_answers_through_the_client_inner())
-        })
-        .expect("a test thread")
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-}
-
-async fn every_operation_of_the_table_answers_through_the_client_inner() {
+#[tokio::test]
+async fn every_operation_of_the_table_answers_through_the_client() {
     let spec: Value = serde_yaml::from_str(LYRA_V4_YAML).unwrap();
     let paths = spec["paths"].as_object().unwrap();
     assert_eq!(OPERATIONS.len(), paths.len(), "one table entry per path");
