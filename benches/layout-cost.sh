@@ -128,5 +128,5 @@ cat <<EOF
 | (b) merchant app, cold \`cargo build\` | ${R[old.app_cold]} s (${R[old.app_units]} crates compiled, exit ${R[old.app_cold_status]}) | ${R[new.app_cold]} s (${R[new.app_units]} crates compiled, exit ${R[new.app_cold_status]}) |
 | (b) merchant app, after \`touch src/main.rs\` | ${R[old.app_incr]} s | ${R[new.app_incr]} s |
 | (c) \`target/\` after \`cargo test\` | ${R[old.target_mib]} MiB | ${R[new.target_mib]} MiB |
-| (d) cold \`cargo test\` wall time | ${R[old.test]} s (${R[old.test_bins]} test binaries/doctests run, ${R[old.test_passed]} tests passed, exit ${R[old.test_status]}) | ${R[new.test]} s (${R[new.test_bins]} test binaries/doctests run, ${R[new.test_passed]} tests passed, exit ${R[new.test_status]}) |
+| (d) cold \`cargo test\` wall time | ${R[old.test]} s (${R[old.test_bins]} test binaries, ${R[old.test_passed]} tests passed, exit ${R[old.test_status]}) | ${R[new.test]} s (${R[new.test_bins]} test binaries, ${R[new.test_passed]} tests passed, exit ${R[new.test_status]}) |
 EOF
