@@ -15,11 +15,14 @@
 #   OLD=ca2ae74 NEW=HEAD WORK=/tmp/pasarela-layout nice -n 19 benches/layout-cost.sh
 #
 # Never touches the repository's own work tree or target/ (only `git archive` reads from it).
+# Needs about 7 GiB free in $WORK for the old side (its target dirs are deleted once measured,
+# unless KEEP=1).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OLD="${OLD:-ca2ae74}"
 NEW="${NEW:-HEAD}"
 WORK="${WORK:-/tmp/pasarela-layout}"
+KEEP="${KEEP:-0}"  # 1: keep each side's target dirs (about 9 GiB in all) after measuring
 export CARGO_TERM_COLOR=never CI=true INSTA_UPDATE=no
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -114,6 +117,8 @@ EOF
   R[$label.test_passed]="$(awk '/^test result:/ {s += $4} END {print s + 0}' "$WORK/$label/test.log")"
   R[$label.target_mib]="$(du -sm "$tgt" | cut -f1)"
   log "$label: cargo test ${R[$label.test]} s (exit $status), target ${R[$label.target_mib]} MiB"
+  # Several GiB per side: freed once measured (logs and tree.txt stay in $WORK/$label).
+  [ "$KEEP" = 1 ] || rm -rf "$tgt" "$apptgt" "$dir/target"
 }
 
 log "start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg); nproc $(nproc)"
