@@ -1,4 +1,5 @@
-//! `pasarela`: run the demo, the offline sandbox, or verify a received notification.
+//! `pasarela`: run the demo, the offline sandbox, verify a received notification, or check
+//! answers against the specs (`contract`).
 //!
 //! A thin layer over the library's public API (see the modules beside this file).
 
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod contract;
 mod demo;
 mod demo_etpay;
 mod merchant;
@@ -28,6 +30,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the offline emulator of Lyra V4 and ETpay.
     Sandbox(sandbox::SandboxArgs),
+    /// Check that what the gateways send still matches the specs (drift detection).
+    #[command(subcommand)]
+    Contract(contract::ContractCommand),
     /// Verify a notification or browser return and print what it carries.
     #[command(subcommand)]
     Verify(Verify),
@@ -68,6 +73,12 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => runtime()
             .and_then(|rt| rt.block_on(sandbox::run(args)))
             .map(|()| ExitCode::SUCCESS),
+        Command::Contract(contract::ContractCommand::Check(args)) => {
+            Ok(ExitCode::from(contract::check(&args)))
+        }
+        Command::Contract(contract::ContractCommand::Live(args)) => runtime()
+            .map(|rt| rt.block_on(contract::live(args)))
+            .map(ExitCode::from),
         Command::Verify(Verify::Lyra(args)) => Ok(verify_lyra::run(&args)),
         Command::Verify(Verify::Etpay(args)) => Ok(verify_etpay::run(&args)),
     };

@@ -16,6 +16,7 @@
 //! ```
 
 mod convert;
+pub mod drift;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -161,6 +162,30 @@ impl SpecValidator {
         static ETPAY: OnceLock<SpecValidator> = OnceLock::new();
         ETPAY
             .get_or_init(|| Self::from_yaml("etpay", ETPAY_YAML).expect("openapi/etpay.yaml loads"))
+    }
+
+    /// The embedded Lyra V4 spec in strict mode ([`SpecValidator::strict_from_yaml`]: undeclared
+    /// fields and unknown values of open enums are violations), loaded once per process. What
+    /// [`drift`] checks against.
+    ///
+    /// # Panics
+    /// If the embedded spec is not valid YAML (caught by the crate's own tests).
+    pub fn lyra_strict() -> &'static SpecValidator {
+        static LYRA: OnceLock<SpecValidator> = OnceLock::new();
+        LYRA.get_or_init(|| {
+            Self::strict_from_yaml("lyra-v4", LYRA_V4_YAML).expect("openapi/lyra-v4.yaml loads")
+        })
+    }
+
+    /// The embedded ETpay spec in strict mode (see [`SpecValidator::lyra_strict`]).
+    ///
+    /// # Panics
+    /// If the embedded spec is not valid YAML (caught by the crate's own tests).
+    pub fn etpay_strict() -> &'static SpecValidator {
+        static ETPAY: OnceLock<SpecValidator> = OnceLock::new();
+        ETPAY.get_or_init(|| {
+            Self::strict_from_yaml("etpay", ETPAY_YAML).expect("openapi/etpay.yaml loads")
+        })
     }
 
     /// The names of the spec's components (`components.schemas`), sorted.
