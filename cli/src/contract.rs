@@ -38,12 +38,14 @@ pub enum ContractCommand {
 
 /// Arguments of `pasarela contract check`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Kinds (detected from the shape when --kind is not given): \
+#[command(
+    after_help = "Kinds (detected from the shape when --kind is not given): \
     lyra-response (a V4 web service answer), lyra-payment (a kr-answer), lyra-notification \
     (an IPN or browser-return POST body), lyra-client-answer (the KR.onSubmit JSON), \
     etpay-claims (a JWT, webhook body, redirect URL or claims JSON), etpay-session \
     (/session/initialize answer), etpay-payment-status (/merchant/check_payment_status answer).\n\
-    Exit codes: 0 nothing diverges, 1 something diverges, 2 unreadable input or usage error.")]
+    Exit codes: 0 nothing diverges, 1 something diverges, 2 unreadable input or usage error."
+)]
 pub struct CheckArgs {
     /// Files holding one document each, as received; `-` reads stdin.
     #[arg(required = true)]
@@ -177,12 +179,14 @@ impl Redactor {
 
 /// Arguments of `pasarela contract live`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Runs Charge/SDKTest, Charge/CreatePayment, Charge/CreatePaymentOrder, \
+#[command(
+    after_help = "Runs Charge/SDKTest, Charge/CreatePayment, Charge/CreatePaymentOrder, \
     Charge/PaymentOrder/Get, Order/Get and Transaction/Get (the ids chained), then ETpay \
     session/initialize and check_payment_status. Never captures, refunds, cancels or validates. \
     Refuses a password that is not a test one (testpassword_…) or a non-sandbox ETpay URL unless \
     --i-know-this-is-production is given.\n\
-    Exit codes: 0 every answer conforms, 1 drift, 2 usage or connection error.")]
+    Exit codes: 0 every answer conforms, 1 drift, 2 usage or connection error."
+)]
 pub struct LiveArgs {
     /// Lyra API base URL, e.g. https://api.micuentaweb.pe (omit to skip Lyra).
     #[arg(long, env = "PASARELA_LYRA_BASE_URL")]
@@ -244,7 +248,10 @@ pub async fn live(args: LiveArgs) -> u8 {
         }
     }
     let mut redactor = Redactor::default();
-    for secret in [&args.password, &args.etpay_api_token].into_iter().flatten() {
+    for secret in [&args.password, &args.etpay_api_token]
+        .into_iter()
+        .flatten()
+    {
         redactor.add(secret.expose());
     }
     let run_id = SystemTime::now()
@@ -279,11 +286,7 @@ pub async fn live(args: LiveArgs) -> u8 {
         .iter()
         .filter(|s| matches!(&s.outcome, Outcome::Checked(r) if !r.conforms()))
         .count();
-    eprintln!(
-        "{} steps: {} drifted; exit {worst}",
-        steps.len(),
-        drifted
-    );
+    eprintln!("{} steps: {} drifted; exit {worst}", steps.len(), drifted);
     worst
 }
 
@@ -308,14 +311,18 @@ fn plan(args: &LiveArgs) -> Result<(), String> {
     }
     if let Some(api_url) = &args.etpay_api_url {
         if args.etpay_merchant_code.is_none() || args.etpay_api_token.is_none() {
-            return Err("ETpay needs --etpay-merchant-code / PASARELA_ETPAY_MERCHANT_CODE and \
+            return Err(
+                "ETpay needs --etpay-merchant-code / PASARELA_ETPAY_MERCHANT_CODE and \
                         --etpay-api-token / PASARELA_ETPAY_API_TOKEN"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         if !is_test_etpay_url(api_url) && !args.i_know_this_is_production {
-            return Err("refusing to run: the ETpay API URL is neither a sandbox host nor \
+            return Err(
+                "refusing to run: the ETpay API URL is neither a sandbox host nor \
                         local; pass --i-know-this-is-production to run against it"
-                .to_owned());
+                    .to_owned(),
+            );
         }
     }
     Ok(())
@@ -327,10 +334,7 @@ fn is_test_etpay_url(url: &str) -> bool {
         return false;
     };
     let host = parsed.host_str().unwrap_or("");
-    match host
-        .trim_matches(['[', ']'])
-        .parse::<std::net::IpAddr>()
-    {
+    match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
         Ok(ip) => ip.is_loopback(),
         Err(_) => host.contains("sandbox") || host == "localhost",
     }
@@ -355,7 +359,9 @@ async fn post_raw(
         .await
         .map_err(|e| format!("the answer broke off: {}", e.without_url()))?;
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(format!("the answer is larger than {MAX_DOCUMENT_BYTES} bytes"));
+        return Err(format!(
+            "the answer is larger than {MAX_DOCUMENT_BYTES} bytes"
+        ));
     }
     let is_json = serde_json::from_slice::<Value>(&bytes).is_ok();
     if !status.is_success() && !(accept_error_status && is_json) {
@@ -391,7 +397,11 @@ async fn lyra_scenario(args: &LiveArgs, base_url: &str, run_id: u128, steps: &mu
         }
     };
     let http = client.generated().client();
-    let base = client.generated().baseurl().trim_end_matches('/').to_owned();
+    let base = client
+        .generated()
+        .baseurl()
+        .trim_end_matches('/')
+        .to_owned();
     let order_id = format!("pasarela-contract-{run_id}");
     // Posts one web service and checks its raw envelope; returns the envelope when it came.
     let call = |ws: &'static str, body: Value| {
@@ -539,7 +549,11 @@ async fn etpay_scenario(
         }
     };
     let http = client.generated().client();
-    let base = client.generated().baseurl().trim_end_matches('/').to_owned();
+    let base = client
+        .generated()
+        .baseurl()
+        .trim_end_matches('/')
+        .to_owned();
     let order_id = format!("pasarelacontract{run_id}");
     let body = SessionRequest::new(order_id, 1_000)
         .to_body(client.config())
@@ -563,7 +577,10 @@ async fn etpay_scenario(
                     Err(e) => Outcome::Failed(e.to_string()),
                 },
             });
-            value.get("token").and_then(Value::as_str).map(str::to_owned)
+            value
+                .get("token")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
         }
         Err(reason) => {
             steps.push(Step {

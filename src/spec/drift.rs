@@ -465,8 +465,91 @@ pub fn divergences(spec: &str, component: &str, doc: &Value) -> Vec<Divergence> 
     };
     match validator.validate(component, doc) {
         Ok(()) => Vec::new(),
-        Err(violations) => violations.iter().flat_map(explain).collect(),
+        Err(violations) => {
+            let mut found: Vec<Divergence> = Vec::new();
+            for d in without_wrong_branches(validator.document(), doc, violations)
+                .iter()
+                .flat_map(explain)
+            {
+                // The same nested object can be reported by several `oneOf` branches.
+                if !found.contains(&d) {
+                    found.push(d);
+                }
+            }
+            found
+        }
     }
+}
+
+/// Drops the complaints of `oneOf` branches that were never meant to match: when an object's
+/// `_type` is a value some component declares, the `_type` enum failures of the other branches
+/// and their complaints about the object's own keys are noise. (The validator's own filter
+/// cannot see it when `_type` is a `$ref` to an enum component, as for `Transaction`.)
+fn without_wrong_branches(
+    spec: &Value,
+    doc: &Value,
+    violations: Vec<SchemaViolation>,
+) -> Vec<SchemaViolation> {
+    let component_of = |schema_path: &str| -> Option<String> {
+        let rest = schema_path.split("#/components/schemas/").nth(1)?;
+        Some(rest.split('/').next().unwrap_or(rest).to_owned())
+    };
+    let mut owners_at: Vec<(String, Vec<String>)> = Vec::new();
+    for v in &violations {
+        let Some(object) = v.instance_path.strip_suffix("/_type") else {
+            continue;
+        };
+        let Some(actual) = doc.pointer(&v.instance_path).and_then(Value::as_str) else {
+            continue;
+        };
+        let owners = components_with_type(spec, actual);
+        if !owners.is_empty() && !owners_at.iter().any(|(o, _)| o == object) {
+            owners_at.push((object.to_owned(), owners));
+        }
+    }
+    violations
+        .into_iter()
+        .filter(|v| {
+            !owners_at.iter().any(|(object, owners)| {
+                let is_type_failure = v.instance_path == format!("{object}/_type")
+                    && v.schema_path.ends_with("/enum");
+                let other_branch = v.instance_path == *object
+                    && component_of(&v.schema_path).is_some_and(|c| !owners.contains(&c));
+                is_type_failure || other_branch
+            })
+        })
+        .collect()
+}
+
+/// The components whose `_type` enumeration (inline or through a `$ref`) lists `value`.
+fn components_with_type(spec: &Value, value: &str) -> Vec<String> {
+    let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    let lists = |schema: &Value| {
+        schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|values| values.iter().any(|v| v == value))
+    };
+    schemas
+        .iter()
+        .filter(|(_, schema)| {
+            let Some(ty) = schema.pointer("/properties/_type") else {
+                return false;
+            };
+            let target = ty
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .and_then(|name| schemas.get(name));
+            lists(ty) || target.is_some_and(lists)
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 struct Spec {
@@ -563,14 +646,16 @@ fn lyra_authenticity(
 ) -> Authenticity {
     use lyra_notification::NotificationError as E;
     match outcome {
-        Ok(verified) => Authenticity::Authentic(format!("signed with the {}", verified.signed_with())),
+        Ok(verified) => {
+            Authenticity::Authentic(format!("signed with the {}", verified.signed_with()))
+        }
         // Authentic, but our types do not decode it: exactly the drift this module reports.
         Err(E::UndecodableAnswer { signed_with, .. }) => {
             Authenticity::Authentic(format!("signed with the {signed_with}"))
         }
-        Err(E::KeyNotConfigured(kind)) => Authenticity::NotAuthentic(format!(
-            "signed with the {kind}, which was not given"
-        )),
+        Err(E::KeyNotConfigured(kind)) => {
+            Authenticity::NotAuthentic(format!("signed with the {kind}, which was not given"))
+        }
         Err(e) => Authenticity::NotAuthentic(e.to_string()),
     }
 }
@@ -600,10 +685,19 @@ mod tests {
     #[test]
     fn kinds_are_detected_from_their_shape() {
         let cases: [(&str, Kind); 9] = [
-            (r#"{"answer":{},"_type":"V4/WebService/Response"}"#, Kind::LyraResponse),
-            (r#"{"orderStatus":"PAID","_type":"V4/Payment"}"#, Kind::LyraPayment),
+            (
+                r#"{"answer":{},"_type":"V4/WebService/Response"}"#,
+                Kind::LyraResponse,
+            ),
+            (
+                r#"{"orderStatus":"PAID","_type":"V4/Payment"}"#,
+                Kind::LyraPayment,
+            ),
             ("kr-hash=ab&kr-answer=%7B%7D", Kind::LyraNotification),
-            (r#"{"rawClientAnswer":"{}","_type":"V4/Charge/ProcessPaymentAnswer"}"#, Kind::LyraClientAnswer),
+            (
+                r#"{"rawClientAnswer":"{}","_type":"V4/Charge/ProcessPaymentAnswer"}"#,
+                Kind::LyraClientAnswer,
+            ),
             ("eyJh.eyJi.c2ln", Kind::EtpayClaims),
             (r#"{"payment":"a.b.c"}"#, Kind::EtpayClaims),
             (r#"{"session_token":"x","iat":1}"#, Kind::EtpayClaims),
@@ -635,9 +729,18 @@ mod tests {
                 .any(|d| d.path == path && d.category == category)
         };
         assert!(has("/brandNew", Category::UndeclaredField), "{found:#?}");
-        assert!(has("/transactions/0/newThing", Category::UndeclaredField), "{found:#?}");
-        assert!(has("/orderStatus", Category::UnknownEnumValue), "{found:#?}");
-        assert!(has("/orderDetails/orderTotalAmount", Category::TypeMismatch), "{found:#?}");
+        assert!(
+            has("/transactions/0/newThing", Category::UndeclaredField),
+            "{found:#?}"
+        );
+        assert!(
+            has("/orderStatus", Category::UnknownEnumValue),
+            "{found:#?}"
+        );
+        assert!(
+            has("/orderDetails/orderTotalAmount", Category::TypeMismatch),
+            "{found:#?}"
+        );
     }
 
     #[test]
@@ -668,14 +771,21 @@ mod tests {
         assert_eq!(report.divergences.len(), 1);
         assert_eq!(report.divergences[0].path, "/new");
         let report = check_with(jwt.as_bytes(), None, &Keys::etpay("sig")).unwrap();
-        assert!(report.authenticity.is_authentic(), "{}", report.authenticity);
+        assert!(
+            report.authenticity.is_authentic(),
+            "{}",
+            report.authenticity
+        );
         let report = check_with(jwt.as_bytes(), None, &Keys::etpay("other")).unwrap();
         assert!(matches!(report.authenticity, Authenticity::NotAuthentic(_)));
     }
 
     #[test]
     fn unreadable_documents_are_errors_not_reports() {
-        assert!(matches!(check(b"\xff\xfe", None), Err(DriftError::UnknownKind)));
+        assert!(matches!(
+            check(b"\xff\xfe", None),
+            Err(DriftError::UnknownKind)
+        ));
         assert!(matches!(
             check(b"not json", Some(Kind::LyraResponse)),
             Err(DriftError::Malformed { .. })
@@ -685,6 +795,9 @@ mod tests {
             Err(DriftError::Malformed { .. })
         ));
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
-        assert!(matches!(check(&big, None), Err(DriftError::TooLarge { .. })));
+        assert!(matches!(
+            check(&big, None),
+            Err(DriftError::TooLarge { .. })
+        ));
     }
 }

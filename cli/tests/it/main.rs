@@ -4,6 +4,7 @@
 #[path = "../../../tests/it/leak.rs"]
 mod leak;
 
+mod contract_cli;
 mod etpay_cli;
 mod lyra_cli;
 mod secrets;
