@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 #![recursion_limit = "256"]
 
+#[cfg(feature = "validation")]
+pub mod contract;
 pub mod etpay;
 pub mod lyra;
 pub mod money;

@@ -1,6 +1,6 @@
 //! `pasarela contract check FILE…` and `pasarela contract live`: does what the gateways really
 //! send still match the specs? Both report what strict mode reports
-//! ([`pasarela::spec::drift`]): undeclared fields, unknown enum values, type mismatches,
+//! ([`pasarela::contract`]): undeclared fields, unknown enum values, type mismatches,
 //! missing fields, each with its JSON path.
 //!
 //! Exit codes: 0 nothing diverges, 1 something diverges, 2 unreadable input, usage or
@@ -16,9 +16,9 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use pasarela::contract::{self as drift, Kind, Report, MAX_DOCUMENT_BYTES};
 use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, SessionRequest};
 use pasarela::lyra::{notification, LyraClient, LyraConfig};
-use pasarela::spec::drift::{self, Kind, Report, MAX_DOCUMENT_BYTES};
 use pasarela::Secret;
 use progenitor_client::ClientInfo as _;
 use serde_json::{json, Value};

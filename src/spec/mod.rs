@@ -16,7 +16,6 @@
 //! ```
 
 mod convert;
-pub mod drift;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -166,7 +165,7 @@ impl SpecValidator {
 
     /// The embedded Lyra V4 spec in strict mode ([`SpecValidator::strict_from_yaml`]: undeclared
     /// fields and unknown values of open enums are violations), loaded once per process. What
-    /// [`drift`] checks against.
+    /// [`crate::contract`] checks against.
     ///
     /// # Panics
     /// If the embedded spec is not valid YAML (caught by the crate's own tests).

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use pasarela::lyra::notification::{self, SignedWith};
-//! use pasarela::spec::drift::{self, Keys};
+//! use pasarela::contract::{self as drift, Keys};
 //!
 //! let keys = Keys::lyra(notification::Keys::new("testpassword_DEMO", "0123456789abcdeffedcba9876543210"));
 //! // What Lyra POSTs to the IPN URL; this one carries a field the spec does not know (yet).
@@ -58,8 +58,8 @@ use std::str::FromStr;
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::{SchemaViolation, SpecValidator};
 use crate::lyra::notification as lyra_notification;
+use crate::spec::{SchemaViolation, SpecValidator};
 use crate::Secret;
 
 /// The largest document [`check`] accepts: 4 MiB (an `Order/Get` answer of a busy order is the
