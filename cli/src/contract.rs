@@ -364,7 +364,8 @@ async fn post_raw(
         ));
     }
     let is_json = serde_json::from_slice::<Value>(&bytes).is_ok();
-    if !status.is_success() && !(accept_error_status && is_json) {
+    let checkable = status.is_success() || (accept_error_status && is_json);
+    if !checkable {
         return Err(format!(
             "HTTP {status}{}",
             if status.as_u16() == 401 {
