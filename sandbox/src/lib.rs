@@ -53,7 +53,15 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}");
+        // On port 80 the URL has no port: the form's glue refuses endpoints with one.
+        let base_url = if addr.port() == 80 {
+            match addr {
+                SocketAddr::V4(v4) => format!("http://{}", v4.ip()),
+                SocketAddr::V6(v6) => format!("http://[{}]", v6.ip()),
+            }
+        } else {
+            format!("http://{addr}")
+        };
         let app = Arc::new(app::App::new(config));
         app.set_base_url(base_url.clone());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();

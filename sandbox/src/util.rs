@@ -84,6 +84,14 @@ pub(crate) fn merge(target: &mut Value, source: &Value) {
     }
 }
 
+/// The UTC year and month (1–12) of a Unix time.
+pub(crate) fn year_month(unix: u64) -> (i64, u32) {
+    let date = iso(unix);
+    let year = date[..4].parse().unwrap_or(1970);
+    let month = date[5..7].parse().unwrap_or(1);
+    (year, month)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 // The validation module compiled from the same source with the test's own jsonschema, so the
 // contract suite runs whether or not the `validation` feature is on (it is opt-in).
 #[allow(dead_code, unreachable_pub)]
-#[path = "../../src/spec.rs"]
+#[path = "../../src/spec/mod.rs"]
 mod spec;
 
 mod leak;

@@ -44,6 +44,9 @@ pub(crate) struct FormEntry {
     pub manual_validation: bool,
     pub created: Instant,
     pub used: bool,
+    /// Refused attempts through the embedded form (the shopper may retry up to
+    /// `MAX_FORM_ATTEMPTS` times with the same formToken).
+    pub refusals: u32,
 }
 
 impl FormEntry {
@@ -69,6 +72,7 @@ impl FormEntry {
             manual_validation: false,
             created: Instant::now(),
             used: false,
+            refusals: 0,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -28,9 +28,10 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             get(payment_order_page),
         )
         .route("/sandbox/lyra/pay", post(control_pay))
+        .route("/sandbox/lyra/js-pay", post(js_pay).options(js_preflight))
         .route(
-            "/sandbox/lyra/js-pay",
-            post(js_pay).options(js_pay_preflight),
+            "/sandbox/lyra/js-form/{form_token}",
+            get(js_form).options(js_preflight),
         )
         .route(
             "/static/js/krypton-client/V4.0/stable/kr-payment-form.min.js",
@@ -271,45 +272,214 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
     .into_response()
 }
 
-/// The stand-in script posts here.
+/// The stand-in script posts here (`POST /sandbox/lyra/js-pay`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JsPay {
     form_token: String,
-    public_key: String,
+    public_key: Option<String>,
     card: String,
+    /// `MM/YY` as typed; checked again here (the script checks first).
+    expiry: Option<String>,
+    security_code: Option<String>,
 }
 
-/// The stand-in script runs on the merchant's origin and calls the sandbox's, so `js-pay`
-/// answers CORS (a JSON POST is preflighted), as the real gateway does for its form.
-const JS_PAY_CORS: [(header::HeaderName, &str); 3] = [
-    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-    (header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"),
-    (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"),
-];
+/// How many refused attempts one formToken allows before `kr-post-url-refused` (the real form
+/// lets the shopper retry after a refusal; 3 is UNCONFIRMED, Lyra's default is configurable).
+pub(crate) const MAX_FORM_ATTEMPTS: u32 = 3;
 
-async fn js_pay_preflight() -> Response {
-    (StatusCode::NO_CONTENT, JS_PAY_CORS).into_response()
+/// The stand-in script runs on the merchant's origin and calls the sandbox's, so its endpoints
+/// answer CORS for that origin (a JSON POST is preflighted), as the real gateway does for its
+/// form. The origin is echoed (`*` when the request names none).
+fn cors(headers: &HeaderMap) -> [(header::HeaderName, HeaderValue); 4] {
+    let origin = headers
+        .get(header::ORIGIN)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("*"));
+    [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, origin),
+        (
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        ),
+        (
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type"),
+        ),
+        (header::VARY, HeaderValue::from_static("Origin")),
+    ]
 }
 
-async fn js_pay(State(app): State<Arc<App>>, Json(request): Json<JsPay>) -> Response {
-    (JS_PAY_CORS, js_pay_answer(&app, request).await).into_response()
+async fn js_preflight(headers: HeaderMap) -> Response {
+    (StatusCode::NO_CONTENT, cors(&headers)).into_response()
+}
+
+/// A Lyra-shaped error for the script (`errorCode`, `errorMessage`, `detailedErrorCode`…).
+fn kr_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {
+            "errorCode": code,
+            "errorMessage": message,
+            "detailedErrorCode": null,
+            "detailedErrorMessage": null,
+        }})),
+    )
+        .into_response()
+}
+
+/// The formToken as the script may use it, or the error it shows.
+fn js_entry(
+    app: &App,
+    form_token: &str,
+    public_key: Option<&str>,
+) -> Result<FormEntry, Box<Response>> {
+    if public_key.is_some_and(|key| key != app.config.public_key) {
+        return Err(Box::new(kr_error(
+            StatusCode::FORBIDDEN,
+            "INT_904",
+            "invalid public key",
+        )));
+    }
+    match app.lyra().live_form(form_token) {
+        Some(entry) if !entry.used => Ok(entry.clone()),
+        Some(_) => Err(Box::new(kr_error(
+            StatusCode::CONFLICT,
+            "PSP_108",
+            "this formToken was already used",
+        ))),
+        None => Err(Box::new(kr_error(
+            StatusCode::NOT_FOUND,
+            "PSP_108",
+            "formToken not found or expired",
+        ))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsFormQuery {
+    public_key: Option<String>,
+}
+
+/// `GET /sandbox/lyra/js-form/{formToken}`: what the script shows before paying.
+async fn js_form(
+    State(app): State<Arc<App>>,
+    Path(form_token): Path<String>,
+    Query(query): Query<JsFormQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let answer = match js_entry(&app, &form_token, query.public_key.as_deref()) {
+        Ok(entry) => {
+            let amount = pasarela::money::format_minor(entry.amount, &entry.currency)
+                .unwrap_or_else(|| entry.amount.to_string());
+            Json(json!({
+                "amount": entry.amount,
+                "currency": entry.currency,
+                "amountLabel": format!("{amount} {}", entry.currency),
+                "orderId": entry.order_id,
+                "attemptsLeft": MAX_FORM_ATTEMPTS.saturating_sub(entry.refusals),
+            }))
+            .into_response()
+        }
+        Err(error) => *error,
+    };
+    (cors(&headers), answer).into_response()
+}
+
+async fn js_pay(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Json(request): Json<JsPay>,
+) -> Response {
+    (cors(&headers), js_pay_answer(&app, request).await).into_response()
+}
+
+/// True for an `MM/YY` (or `MM/YYYY`) expiry that is not in the past.
+fn expiry_ok(expiry: &str) -> bool {
+    let Some((month, year)) = expiry.split_once('/') else {
+        return false;
+    };
+    let (Ok(month), Ok(mut year)) = (month.trim().parse::<u32>(), year.trim().parse::<i64>())
+    else {
+        return false;
+    };
+    if year < 100 {
+        year += 2000;
+    }
+    let (now_year, now_month) = crate::util::year_month(crate::util::unix_now());
+    (1..=12).contains(&month) && (year, month) >= (now_year, now_month)
 }
 
 async fn js_pay_answer(app: &App, request: JsPay) -> Response {
-    if request.public_key != app.config.public_key {
-        return error_json(StatusCode::FORBIDDEN, "invalid public key (INT_904)");
-    }
-    let entry = match live_entry(app, &request.form_token) {
+    let entry = match js_entry(app, &request.form_token, request.public_key.as_deref()) {
         Ok(entry) => entry,
-        Err((status, message)) => return error_json(status, &message),
+        Err(error) => return *error,
     };
     let Some(card) = test_card(&request.card) else {
-        return error_json(StatusCode::BAD_REQUEST, UNKNOWN_CARD);
+        return kr_error(
+            StatusCode::BAD_REQUEST,
+            "CLIENT_301",
+            "invalid card number (not a sandbox test card)",
+        );
     };
+    if request.expiry.as_deref().is_some_and(|e| !expiry_ok(e)) {
+        return kr_error(StatusCode::BAD_REQUEST, "CLIENT_302", "invalid expiry date");
+    }
+    if request
+        .security_code
+        .as_deref()
+        .is_some_and(|c| !(3..=4).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return kr_error(
+            StatusCode::BAD_REQUEST,
+            "CLIENT_303",
+            "invalid security code",
+        );
+    }
     let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
+    // A refusal leaves the formToken usable for another attempt, as the real form does.
+    let attempts_left = if paid.refused {
+        let mut state = app.lyra();
+        match state.form_tokens.get_mut(&request.form_token) {
+            Some(entry) => {
+                entry.refusals += 1;
+                entry.used = entry.refusals >= MAX_FORM_ATTEMPTS;
+                MAX_FORM_ATTEMPTS.saturating_sub(entry.refusals)
+            }
+            None => 0,
+        }
+    } else {
+        0
+    };
     let fields = browser_return_object(app, &paid);
-    Json(json!({"refused": paid.refused, "fields": fields})).into_response()
+    // What `KR.onSubmit` receives: the answer signed like the browser return (HMAC-SHA-256 key).
+    let response = json!({
+        "_type": "V4/Charge/ProcessPaymentAnswer",
+        "clientAnswer": paid.payment,
+        "rawClientAnswer": paid.raw_answer,
+        "hash": fields["kr-hash"],
+        "hashAlgorithm": fields["kr-hash-algorithm"],
+        "hashKey": fields["kr-hash-key"],
+        "serverDate": paid.payment["serverDate"],
+    });
+    let error = paid.refused.then(|| {
+        let tx = &paid.payment["transactions"][0];
+        json!({
+            "errorCode": tx["errorCode"],
+            "errorMessage": tx["errorMessage"],
+            "detailedErrorCode": tx["detailedErrorCode"],
+            "detailedErrorMessage": tx["detailedErrorMessage"],
+        })
+    });
+    Json(json!({
+        "refused": paid.refused,
+        "attemptsLeft": attempts_left,
+        "response": response,
+        "fields": fields,
+        "error": error,
+    }))
+    .into_response()
 }
 
 /// A stand-in for Lyra's `kr-payment-form.min.js`: renders the test cards inside

@@ -36,9 +36,9 @@ use pasarela_sandbox::{defaults, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 /// The accepted test card (PAID / AUTHORISED).
-const ACCEPTED_CARD: &str = "4970100000000003";
+pub(super) const ACCEPTED_CARD: &str = "4970100000000003";
 /// How long to wait for the form to render and for the return page (generous: CI is slow).
-const WAIT: Duration = Duration::from_secs(30);
+pub(super) const WAIT: Duration = Duration::from_secs(30);
 
 /// What the merchant saw.
 #[derive(Default)]
@@ -51,7 +51,7 @@ struct Merchant {
     ipns: Mutex<Vec<VerifiedAnswer>>,
 }
 
-fn keys() -> Keys {
+pub(super) fn keys() -> Keys {
     Keys::new(defaults::PASSWORD, defaults::HMAC_KEY)
 }
 
@@ -136,10 +136,10 @@ fn checkout_page(sandbox_url: &str, merchant_url: &str, form_token: &str) -> Str
 }
 
 /// A fresh Chromium profile directory, removed on drop.
-struct Profile(PathBuf);
+pub(super) struct Profile(PathBuf);
 
 impl Profile {
-    fn new() -> Profile {
+    pub(super) fn new() -> Profile {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -158,6 +158,11 @@ impl Drop for Profile {
 
 /// A headless Chromium session through chromedriver.
 async fn browser(profile: &Profile) -> Client {
+    browser_with(profile, &[]).await
+}
+
+/// [`browser`] with more Chromium arguments (e.g. `--host-resolver-rules`).
+pub(super) async fn browser_with(profile: &Profile, extra_args: &[String]) -> Client {
     let webdriver =
         std::env::var("CHROMEDRIVER_URL").unwrap_or_else(|_| "http://127.0.0.1:9515".to_owned());
     let mut chrome = json!({
@@ -174,6 +179,12 @@ async fn browser(profile: &Profile) -> Client {
             .exists()
             .then(|| debian.to_owned())
     });
+    for arg in extra_args {
+        chrome["args"]
+            .as_array_mut()
+            .unwrap()
+            .push(Value::String(arg.clone()));
+    }
     if let Some(binary) = binary {
         chrome["binary"] = Value::String(binary);
     }

@@ -7,6 +7,7 @@ mod leak;
 mod support;
 
 mod browser;
+mod browser_spa;
 mod operations;
 mod reliability_delivery;
 mod sandbox_etpay;

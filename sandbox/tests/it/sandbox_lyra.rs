@@ -839,3 +839,103 @@ async fn the_payment_page_and_the_form_script_are_served() {
     assert_eq!(again.status(), 409, "a paid formToken cannot be paid twice");
     sandbox.shutdown().await;
 }
+
+/// The card form's endpoints without a browser: CORS for the merchant's origin, the
+/// `onSubmit` payload verified by `verify_client_answer`, a refusal that leaves the formToken
+/// usable, validation and Lyra-shaped errors.
+#[tokio::test]
+async fn embedded_form_endpoints_pay_with_cors_and_allow_a_retry() {
+    use pasarela::lyra::notification::verify_client_answer;
+    let (sandbox, api) = sandbox_with(SandboxConfig::default()).await;
+    let form = api
+        .ok(
+            "Charge/CreatePayment",
+            json!({"amount": 2500, "currency": "PEN", "orderId": "js-1"}),
+        )
+        .await;
+    let token = form["formToken"].as_str().unwrap();
+    let origin = "http://shop.test";
+    let preflight = api
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/sandbox/lyra/js-pay", api.base),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        origin,
+        "CORS for the merchant's origin"
+    );
+    let info: Value = api
+        .http
+        .get(format!("{}/sandbox/lyra/js-form/{token}", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["amount"], 2500);
+    assert_eq!(info["attemptsLeft"], 3);
+
+    let pay = |card: &str, expiry: &str| {
+        let body = json!({"formToken": token, "publicKey": defaults::PUBLIC_KEY, "card": card,
+                          "expiry": expiry, "securityCode": "123"});
+        let request = api
+            .http
+            .post(format!("{}/sandbox/lyra/js-pay", api.base))
+            .header("origin", origin)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.headers()["access-control-allow-origin"], origin);
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, bad) = pay("4111111111111111", "12/99").await;
+    assert_eq!(status, 400);
+    assert_eq!(bad["error"]["errorCode"], "CLIENT_301");
+    let (_, bad) = pay("4970100000000003", "01/20").await;
+    assert_eq!(bad["error"]["errorCode"], "CLIENT_302");
+
+    let (status, refused) = pay("4970100000000014", "12/99").await;
+    assert_eq!(status, 200);
+    assert_eq!(refused["refused"], true);
+    assert_eq!(refused["attemptsLeft"], 2);
+    assert_eq!(refused["error"]["errorCode"], "ACQ_001");
+    assert_eq!(refused["error"]["detailedErrorCode"], "51");
+
+    let (_, paid) = pay("4970100000000003", "12/99").await;
+    assert_eq!(paid["refused"], false);
+    let response = &paid["response"];
+    assert_eq!(response["_type"], "V4/Charge/ProcessPaymentAnswer");
+    assert_eq!(response["hashKey"], "sha256_hmac");
+    let keys = pasarela::lyra::notification::Keys::new(defaults::PASSWORD, defaults::HMAC_KEY);
+    let verified = verify_client_answer(response.to_string().as_bytes(), &keys).unwrap();
+    assert_eq!(verified.signed_with(), SignedWith::HmacKey);
+    assert!(verified.is_paid());
+    // The browser-return fields of the same answer verify too.
+    let fields: Vec<(String, String)> = paid["fields"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    assert!(verify(body.as_bytes(), &keys).unwrap().is_paid());
+
+    // Paid: the formToken is used now.
+    let (status, again) = pay("4970100000000003", "12/99").await;
+    assert_eq!(status, 409);
+    assert_eq!(again["error"]["errorCode"], "PSP_108");
+    sandbox.shutdown().await;
+}

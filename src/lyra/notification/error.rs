@@ -114,6 +114,21 @@ pub enum NotificationError {
     /// A signature field is absent.
     #[error("the body has no {0} field")]
     MissingField(Field),
+    /// A member of the `KR.onSubmit` payload (see
+    /// [`verify_client_answer`](super::verify_client_answer)) is absent: `hash`,
+    /// `hashAlgorithm`, `hashKey`, `_type` or `rawClientAnswer` (a payload with only
+    /// `clientAnswer` is refused: the signature covers the raw text, never a re-serialisation).
+    #[error("the onSubmit payload has no {0} member")]
+    MissingJsonField(&'static str),
+    /// A member of the `KR.onSubmit` payload appears more than once.
+    #[error("the onSubmit payload has more than one {0} member")]
+    DuplicateJsonField(&'static str),
+    /// A signature member of the `KR.onSubmit` payload is not a JSON string.
+    #[error("the onSubmit member {0} is not a string")]
+    NotAString(&'static str),
+    /// The `KR.onSubmit` payload is not a JSON object.
+    #[error("the body is not the JSON object KR.onSubmit gives: {0}")]
+    NotJson(String),
     /// A signature field appears more than once: which copy the signature covers would be
     /// ambiguous, so the body is rejected.
     #[error("the body has more than one {0} field")]
@@ -157,8 +172,14 @@ impl NotificationError {
             NotificationError::BodyTooLarge { .. } => "body_too_large",
             NotificationError::EmptyBody => "empty_body",
             NotificationError::InvalidUtf8 { .. } => "invalid_utf8",
-            NotificationError::MissingField(_) => "missing_field",
-            NotificationError::DuplicateField(_) => "duplicate_field",
+            NotificationError::MissingField(_) | NotificationError::MissingJsonField(_) => {
+                "missing_field"
+            }
+            NotificationError::DuplicateField(_) | NotificationError::DuplicateJsonField(_) => {
+                "duplicate_field"
+            }
+            NotificationError::NotAString(_) => "wrong_type",
+            NotificationError::NotJson(_) => "not_json",
             NotificationError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
             NotificationError::UnknownKeyKind(_) => "unknown_key_kind",
             NotificationError::KeyNotConfigured(_) => "key_not_configured",
