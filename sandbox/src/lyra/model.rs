@@ -155,7 +155,10 @@ fn new_cavv() -> String {
 /// A new issuer transaction identifier: 15 digits, as in real answers (e.g. `3686099445810050`
 /// in openfun/joanie@8ed31b8's test answers).
 pub(crate) fn new_issuer_transaction_identifier() -> String {
-    format!("{:015}", rand::random_range(100_000_000_000_000u64..1_000_000_000_000_000))
+    format!(
+        "{:015}",
+        rand::random_range(100_000_000_000_000u64..1_000_000_000_000_000)
+    )
 }
 
 impl Tx {
@@ -181,11 +184,12 @@ impl Tx {
         };
         let refused = error.is_some();
         let merchant_initiated = entry.form_action == "SILENT";
-        let initial_issuer_transaction_identifier = match &entry.initial_issuer_transaction_identifier {
-            _ if refused => None,
-            Some(chained) if merchant_initiated => Some(chained.clone()),
-            _ => Some(new_issuer_transaction_identifier()),
-        };
+        let initial_issuer_transaction_identifier =
+            match &entry.initial_issuer_transaction_identifier {
+                _ if refused => None,
+                Some(chained) if merchant_initiated => Some(chained.clone()),
+                _ => Some(new_issuer_transaction_identifier()),
+            };
         Tx {
             initial_issuer_transaction_identifier,
             authentication: (!merchant_initiated).then(Authentication::new),
@@ -314,7 +318,9 @@ impl LyraState {
             Token {
                 token: token.clone(),
                 card: tx.card,
-                initial_issuer_transaction_identifier: tx.initial_issuer_transaction_identifier.clone(),
+                initial_issuer_transaction_identifier: tx
+                    .initial_issuer_transaction_identifier
+                    .clone(),
                 customer: entry.customer.clone(),
                 creation_date: now_iso(),
                 cancellation_date: None,

@@ -341,7 +341,10 @@ async fn card_payments_carry_the_issuer_id_and_the_3ds2_extension_and_token_paym
         .as_str()
         .expect("a card payment carries initialIssuerTransactionIdentifier")
         .to_owned();
-    assert!(initial.len() >= 15 && initial.bytes().all(|b| b.is_ascii_digit()), "{initial}");
+    assert!(
+        initial.len() >= 15 && initial.bytes().all(|b| b.is_ascii_digit()),
+        "{initial}"
+    );
     assert_eq!(card["paymentMethodSource"], "NEW");
     assert_eq!(card["productCategory"], "CREDIT");
     assert_eq!(tx["effectiveStrongAuthentication"], "ENABLED");
@@ -362,15 +365,30 @@ async fn card_payments_carry_the_issuer_id_and_the_3ds2_extension_and_token_paym
     assert_eq!(extension["threeDSServerTransID"], auth["id"]);
     assert_eq!(extension["dsTransID"], value["authenticationId"]["value"]);
     assert!(extension["acsTransID"].is_string());
-    for field in ["requestedExemption", "transStatusReason", "requestorName", "cbScore", "dataOnlyScore"] {
-        assert!(extension.get(field).is_some(), "extension.{field} is present");
+    for field in [
+        "requestedExemption",
+        "transStatusReason",
+        "requestorName",
+        "cbScore",
+        "dataOnlyScore",
+    ] {
+        assert!(
+            extension.get(field).is_some(),
+            "extension.{field} is present"
+        );
     }
 
     // paymentMethodDetails mirrors cardDetails (id = the masked number); acquirerDetails is there.
     let method = &details["paymentMethodDetails"];
     assert_eq!(method["id"], card["pan"]);
-    assert_eq!(method["initialIssuerTransactionIdentifier"], initial.as_str());
-    assert_eq!(method["authenticationResponse"], card["authenticationResponse"]);
+    assert_eq!(
+        method["initialIssuerTransactionIdentifier"],
+        initial.as_str()
+    );
+    assert_eq!(
+        method["authenticationResponse"],
+        card["authenticationResponse"]
+    );
     assert!(details.get("acquirerDetails").is_some());
 
     // Transaction/Get shows the same fields.
@@ -386,7 +404,10 @@ async fn card_payments_carry_the_issuer_id_and_the_3ds2_extension_and_token_paym
     assert_strictly_valid("Payment", &silent);
     let silent_tx = &silent["transactions"][0];
     let silent_card = &silent_tx["transactionDetails"]["cardDetails"];
-    assert_eq!(silent_card["initialIssuerTransactionIdentifier"], initial.as_str());
+    assert_eq!(
+        silent_card["initialIssuerTransactionIdentifier"],
+        initial.as_str()
+    );
     assert!(silent_card["authenticationResponse"].is_null());
     assert_eq!(silent_card["paymentMethodSource"], "TOKEN");
     assert_eq!(silent_tx["effectiveStrongAuthentication"], "DISABLED");
@@ -404,9 +425,11 @@ async fn card_payments_carry_the_issuer_id_and_the_3ds2_extension_and_token_paym
     // A refused payment has no issuer identifier; each new card payment gets its own.
     let (refused, _) = api.pay_new("mit-3", "refused").await;
     let refused: Value = serde_json::from_str(refused["krAnswer"].as_str().unwrap()).unwrap();
-    assert!(refused["transactions"][0]["transactionDetails"]["cardDetails"]
-        ["initialIssuerTransactionIdentifier"]
-        .is_null());
+    assert!(
+        refused["transactions"][0]["transactionDetails"]["cardDetails"]
+            ["initialIssuerTransactionIdentifier"]
+            .is_null()
+    );
     let (other, _) = api.pay_new("mit-4", "paid").await;
     let other: Value = serde_json::from_str(other["krAnswer"].as_str().unwrap()).unwrap();
     let other_id = &other["transactions"][0]["transactionDetails"]["cardDetails"]
