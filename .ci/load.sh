@@ -13,42 +13,24 @@ export CARGO_TERM_COLOR=never
 SECONDS_="${LOAD_SECONDS:-60}"
 CONNECTIONS="${LOAD_CONNECTIONS:-32}"
 MAX_RSS_MB="${LOAD_MAX_RSS_MB:-512}"
-AUTH="Basic $(printf '%s' '33148340:testpassword_SANDBOXxPasarela0000000000000000' | base64 -w0)"
 
 step() { printf '\n=== %s ===\n' "$*"; }
+source .ci/lib.sh  # ci_apt_install
 
 step "load: wrk"
 if ! command -v wrk >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq wrk >/dev/null
+  ci_apt_install wrk
 fi
 wrk --version 2>&1 | head -n 1 || true
 
 step "load: build and start the sandbox"
-cargo build --quiet --bin pasarela
-workdir="$(mktemp -d)"
-sandbox_pid=""
-cleanup() {
-  if [ -n "$sandbox_pid" ]; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-target/debug/pasarela sandbox --quiet --addr "127.0.0.1:$port" >"$workdir/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$workdir/sandbox.log" 2>/dev/null && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$workdir/sandbox.log" >&2; exit 1; }
-  sleep 0.1
-done
-rss() { awk -v key="$1" '$1 == key":" {print $2}' "/proc/$sandbox_pid/status"; }
-echo "sandbox pid $sandbox_pid on 127.0.0.1:$port, RSS at start $(( $(rss VmRSS) / 1024 )) MiB"
+# Starts it, exports SANDBOX_URL, SANDBOX_PID, SANDBOX_WORKDIR and the built-in credentials
+# (SANDBOX_SHOP_ID, SANDBOX_PASSWORD), and stops it on exit.
+source .ci/sandbox.sh
+workdir="$SANDBOX_WORKDIR"
+AUTH="Basic $(printf '%s:%s' "$SANDBOX_SHOP_ID" "$SANDBOX_PASSWORD" | base64 -w0)"
+rss() { awk -v key="$1" '$1 == key":" {print $2}' "/proc/$SANDBOX_PID/status"; }
+echo "RSS at start $(( $(rss VmRSS) / 1024 )) MiB"
 
 cat >"$workdir/load.lua" <<EOF
 -- Alternates CreatePayment and SDKTest; counts answers that are not a SUCCESS envelope.
@@ -81,7 +63,7 @@ end
 EOF
 
 step "load: ${SECONDS_}s, $CONNECTIONS connections, CreatePayment + SDKTest"
-wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_}s" --timeout 10s --latency -s "$workdir/load.lua" "http://127.0.0.1:$port" | tee "$workdir/wrk.log"
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_}s" --timeout 10s --latency -s "$workdir/load.lua" "$SANDBOX_URL" | tee "$workdir/wrk.log"
 
 result="$(grep '^RESULT ' "$workdir/wrk.log")"
 value() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$result"; }
@@ -98,6 +80,6 @@ for key in not_success connect read write status timeout; do
 done
 if [ "$(value requests)" = 0 ]; then echo "load: no request was served" >&2; status=1; fi
 if [ "$peak_mb" -gt "$MAX_RSS_MB" ]; then echo "load: peak RSS ${peak_mb} MiB > ${MAX_RSS_MB} MiB" >&2; status=1; fi
-if ! kill -0 "$sandbox_pid" 2>/dev/null; then echo "load: the sandbox died" >&2; status=1; fi
+if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then echo "load: the sandbox died" >&2; status=1; fi
 [ "$status" = 0 ] && echo "load: OK"
 exit "$status"

@@ -16,42 +16,20 @@ export CARGO_TERM_COLOR=never
 SEED="${ST_SEED:-20261127}"
 EXAMPLES="${ST_EXAMPLES:-100}"
 SPECS="${ST_SPECS:-lyra etpay}"
-# The built-in test shop of the sandbox (pasarela::sandbox::defaults).
-SHOP_ID="33148340"
-PASSWORD="testpassword_SANDBOXxPasarela0000000000000000"
-ETPAY_MERCHANT_CODE="cl_sandbox_pasarela"
-ETPAY_API_TOKEN="sandbox0etpay0api0token0pasarela0000000000000000000000000000000"
 
 step() { printf '\n=== %s ===\n' "$*"; }
+source .ci/lib.sh  # ci_pip_install
 
 step "schemathesis: install"
-if ! command -v schemathesis >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check "schemathesis>=4.3,<5"
-fi
+ci_pip_install "schemathesis>=4.3,<5"  # into the CI virtualenv, whose bin/ then leads PATH
 schemathesis --version
 
 step "schemathesis: build and start the sandbox"
-cargo build --quiet --bin pasarela
-workdir="$(mktemp -d)"
-sandbox_pid=""
-cleanup() {
-  if [ -n "$sandbox_pid" ]; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-target/debug/pasarela sandbox --quiet --addr "127.0.0.1:$port" >"$workdir/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$workdir/sandbox.log" 2>/dev/null && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$workdir/sandbox.log" >&2; exit 1; }
-  sleep 0.1
-done
-head -n 1 "$workdir/sandbox.log"
+# Starts it, exports SANDBOX_URL, SANDBOX_PID, SANDBOX_WORKDIR and the built-in credentials
+# (SANDBOX_SHOP_ID, SANDBOX_PASSWORD, SANDBOX_ETPAY_*), and stops it on exit.
+source .ci/sandbox.sh
+base="$SANDBOX_URL"
+workdir="$SANDBOX_WORKDIR"
 
 # ETpay authenticates with body fields, which schemathesis cannot guess: this hook puts the
 # sandbox merchant's credentials in every generated body where the field is a string (so a
@@ -64,9 +42,9 @@ def before_call(context, case, **kwargs):
     body = case.body
     if isinstance(body, dict):
         if isinstance(body.get("merchant_api_token"), str):
-            body["merchant_api_token"] = "$ETPAY_API_TOKEN"
+            body["merchant_api_token"] = "$SANDBOX_ETPAY_API_TOKEN"
         if isinstance(body.get("merchant_code"), str):
-            body["merchant_code"] = "$ETPAY_MERCHANT_CODE"
+            body["merchant_code"] = "$SANDBOX_ETPAY_MERCHANT_CODE"
 EOF
 
 common=(--seed "$SEED" --max-examples "$EXAMPLES" --workers 2 --request-timeout 10
@@ -77,7 +55,7 @@ if [[ " $SPECS " == *" lyra "* ]]; then
   step "schemathesis: Lyra V4 ($EXAMPLES examples per operation, seed $SEED)"
   # Lyra answers HTTP 200 with an ERROR envelope (INT_902 invalid input, INT_905 bad or missing
   # credentials) by design, so the checks expecting 4xx for those are off.
-  schemathesis run openapi/lyra-v4.yaml --url "$base" --auth "$SHOP_ID:$PASSWORD" "${common[@]}" \
+  schemathesis run openapi/lyra-v4.yaml --url "$base" --auth "$SANDBOX_SHOP_ID:$SANDBOX_PASSWORD" "${common[@]}" \
     --checks all --exclude-checks negative_data_rejection,ignored_auth,missing_required_header \
     || status=1
 fi
@@ -103,9 +81,9 @@ else
   echo "the sandbox has no ETpay API yet: ETpay skipped"
 fi
 
-if ! kill -0 "$sandbox_pid" 2>/dev/null; then
+if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
   echo "the sandbox died during the run:" >&2
-  cat "$workdir/sandbox.log" >&2
+  cat "$SANDBOX_LOG" >&2
   status=1
 fi
 [ "$status" = 0 ] && echo "schemathesis: 0 failures" || echo "schemathesis: FAILURES (see above)"
