@@ -1,6 +1,7 @@
 //! The BIN-update callback: changing the amount once the shopper has typed their card number.
 //!
-//! Seed 001 ("Modificar el monto en función del código BIN"): a page that calls
+//! "Modificar el monto en función del código BIN" in <https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/guide/features.html>:
+//! a page that calls
 //! `KR.setBinUpdateNotificationUrl('/bin-update')` makes the embedded form POST a small JSON
 //! document to that URL of **your** server as soon as the shopper has entered the first digits
 //! of the card (the BIN). Your handler decides a new, **lower** amount for that BIN (a card
@@ -8,7 +9,9 @@
 //! `{formToken, cardBin, updatedAmount}`, and answers the form with the new formToken — or the
 //! original one to keep the price.
 //!
-//! Payload fields, from Lyra's `AmountUpdateCallback.php` example and seed 001: `formToken`,
+//! Payload fields, from Lyra's `AmountUpdateCallback.php` example
+//! (lyra/rest-php-examples@404da02, `www/amount_update/AmountUpdateCallback.php`) and the page
+//! above: `formToken`,
 //! `bin` and `amount` (smallest currency unit). The exact field set, whether `amount` is a
 //! number or a string, the `cardBin` spelling and any `currency` field are **UNCONFIRMED**:
 //! [`BinUpdateNotification`] accepts both spellings and both amount forms, and keeps unknown
@@ -41,7 +44,7 @@
 //!         return Ok(notification.keep_amount());
 //!     };
 //!     let discounted = match notification.bin.as_str() {
-//!         "59701003" => amount - 1000, // 10.00 PEN off with this Mastercard BIN (seed 001)
+//!         "59701003" => amount - 1000, // 10.00 PEN off with this Mastercard BIN (the doc's example)
 //!         _ => return Ok(notification.keep_amount()),
 //!     };
 //!     // Charge/UpdatePaymentAmount answers a V4/Charge/PaymentForm with the new formToken.

@@ -113,7 +113,8 @@ macro_rules! open_enum {
 }
 
 open_enum! {
-    /// `orderStatus` of a V4/Payment. Only `Paid` means the order was accepted (seed 002).
+    /// `orderStatus` of a V4/Payment. Only `Paid` means the order was accepted
+    /// (<https://docs.lyra.com/es/rest/V4.0/kb/payment_done.html>, step III; statuses: <https://docs.lyra.com/en/rest/V4.0/api/kb/status_reference.html>).
     OrderStatus {
         /// The order is paid.
         Paid = "PAID",

@@ -1,6 +1,6 @@
 //! The embedded payment form: the HTML snippet that shows Lyra's JavaScript form for a formToken.
 //!
-//! The browser leg of a Lyra payment (seed 000, step II) needs two pieces of HTML on the
+//! The browser leg of a Lyra payment (step II of <https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/quick_start_js.html>) needs two pieces of HTML on the
 //! merchant's page:
 //!
 //! * in the `<head>`, the `kr-payment-form.min.js` script of the brand's **static host**, carrying
@@ -41,16 +41,18 @@
 
 use std::fmt::Write as _;
 
-/// Path of the form library below a static host (seed 000).
+/// Path of the form library below a static host (<https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/quick_start_js.html>, step II).
 const SCRIPT_PATH: &str = "/static/js/krypton-client/V4.0/stable/kr-payment-form.min.js";
-/// Directory of the themes below a static host (seed 000).
+/// Directory of the themes below a static host (<https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/quick_start_js.html>, step II).
 const THEME_DIR: &str = "/static/js/krypton-client/V4.0/ext/";
 
 /// The host serving Lyra's JavaScript form library for a brand (`{host}/static/js/…`).
 ///
 /// It is not always the REST host: micuentaweb and PayZen have a separate `static.` host,
 /// while Lyra Collect, Systempay and Sogecommerce serve `/static/` from the API host
-/// (lyra-v4 reference §2).
+/// (micuentaweb: `static.micuentaweb.pe` in
+/// <https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/quick_start_js.html>;
+/// the other brands' hosts: UNCONFIRMED (no public source found for the whole list).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StaticHost {
@@ -95,7 +97,7 @@ impl StaticHost {
     }
 }
 
-/// How the smart form is shown (seed 000, "Elija el modo de presentación").
+/// How the smart form is shown ("Elija el modo de presentación" in <https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/quick_start_js.html>).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DisplayMode {
@@ -124,7 +126,7 @@ impl DisplayMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Theme {
-    /// The "néon" theme of seed 000 (`neon-reset.min.css` + `neon.js`).
+    /// The "néon" theme (`neon-reset.min.css` + `neon.js`) of <https://secure.micuentaweb.pe/doc/es-PE/rest/V4.0/javascript/quick_start_js.html>.
     Neon,
     /// The "classic" theme (`classic-reset.min.css` + `classic.js`).
     Classic,

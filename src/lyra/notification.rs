@@ -1,7 +1,9 @@
 //! Verifying the payment result: the browser return and the IPN (`kr-hash` over `kr-answer`).
 //!
 //! When a payment ends, Lyra sends the result **twice**, as the same kind of
-//! `application/x-www-form-urlencoded` POST (seed 002, lyra-v4 reference §7):
+//! `application/x-www-form-urlencoded` POST (browser return:
+//! <https://docs.lyra.com/es/rest/V4.0/kb/payment_done.html>; IPN:
+//! <https://docs.lyra.com/en/rest/V4.0/api/kb/ipn_usage.html>):
 //!
 //! | | sent by | to | signed with (`kr-hash-key`) |
 //! |---|---|---|---|

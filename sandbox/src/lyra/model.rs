@@ -37,6 +37,10 @@ pub(crate) struct FormEntry {
     pub metadata: Value,
     pub ipn_target_url: Option<String>,
     pub payment_method_token: Option<String>,
+    /// The issuer's identifier of the initial transaction a merchant-initiated (`SILENT`)
+    /// token payment chains to: the request's
+    /// `transactionOptions.cardOptions.initialIssuerTransactionIdentifier`, else the token's.
+    pub initial_issuer_transaction_identifier: Option<String>,
     pub manual_validation: bool,
     pub created: Instant,
     pub used: bool,
@@ -64,6 +68,7 @@ impl FormEntry {
             metadata: Value::Null,
             ipn_target_url: None,
             payment_method_token: None,
+            initial_issuer_transaction_identifier: None,
             manual_validation: false,
             created: Instant::now(),
             used: false,
@@ -99,6 +104,61 @@ pub(crate) struct Tx {
     pub manual_validation: bool,
     pub payment_order_id: Option<String>,
     pub ipn_target: Option<String>,
+    /// `cardDetails.initialIssuerTransactionIdentifier`: a new one for a customer-initiated
+    /// card payment, the chained one for a merchant-initiated (`SILENT`) token payment, none
+    /// when the payment was refused.
+    pub initial_issuer_transaction_identifier: Option<String>,
+    /// The 3-D Secure 2 authentication of a customer-initiated payment (none for `SILENT`).
+    pub authentication: Option<Authentication>,
+}
+
+/// The ids of a (simulated, frictionless) 3-D Secure 2 authentication.
+#[derive(Clone, Debug)]
+pub(crate) struct Authentication {
+    pub three_ds_server_trans_id: String,
+    pub ds_trans_id: String,
+    pub acs_trans_id: String,
+    pub cavv: String,
+}
+
+impl Authentication {
+    fn new() -> Authentication {
+        Authentication {
+            three_ds_server_trans_id: new_uuid(),
+            ds_trans_id: new_uuid(),
+            acs_trans_id: new_uuid(),
+            cavv: new_cavv(),
+        }
+    }
+}
+
+/// A dashed lowercase uuid, the form of 3-D Secure 2 transaction ids.
+fn new_uuid() -> String {
+    let h = new_id();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// A 20-byte authentication value (CAVV), base64 as in the answers.
+fn new_cavv() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 20] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A new issuer transaction identifier: 15 digits, as in real answers (e.g. `3686099445810050`
+/// in openfun/joanie@8ed31b8's test answers).
+pub(crate) fn new_issuer_transaction_identifier() -> String {
+    format!(
+        "{:015}",
+        rand::random_range(100_000_000_000_000u64..1_000_000_000_000_000)
+    )
 }
 
 impl Tx {
@@ -122,7 +182,17 @@ impl Tx {
             (_, CardOutcome::Captured) => ("PAID", "CAPTURED", None),
             (_, CardOutcome::ToValidate) => ("RUNNING", "AUTHORISED_TO_VALIDATE", None),
         };
+        let refused = error.is_some();
+        let merchant_initiated = entry.form_action == "SILENT";
+        let initial_issuer_transaction_identifier =
+            match &entry.initial_issuer_transaction_identifier {
+                _ if refused => None,
+                Some(chained) if merchant_initiated => Some(chained.clone()),
+                _ => Some(new_issuer_transaction_identifier()),
+            };
         Tx {
+            initial_issuer_transaction_identifier,
+            authentication: (!merchant_initiated).then(Authentication::new),
             uuid: new_id(),
             order_id: entry.order_id.clone(),
             amount,
@@ -176,6 +246,9 @@ pub(crate) struct PaymentOrder {
 pub(crate) struct Token {
     pub token: String,
     pub card: &'static TestCard,
+    /// The `initialIssuerTransactionIdentifier` of the payment that registered the card;
+    /// merchant-initiated payments with the token chain to it.
+    pub initial_issuer_transaction_identifier: Option<String>,
     pub customer: Value,
     pub creation_date: String,
     pub cancellation_date: Option<String>,
@@ -235,7 +308,7 @@ impl LyraState {
 
     /// Registers the card of a paid REGISTER* form (a new token, or the updated one) and
     /// returns the token.
-    pub(crate) fn register_token(&mut self, entry: &FormEntry, card: &'static TestCard) -> String {
+    pub(crate) fn register_token(&mut self, entry: &FormEntry, tx: &Tx) -> String {
         let token = match &entry.purpose {
             FormPurpose::TokenUpdate(existing) => existing.clone(),
             _ => new_id(),
@@ -244,7 +317,10 @@ impl LyraState {
             token.clone(),
             Token {
                 token: token.clone(),
-                card,
+                card: tx.card,
+                initial_issuer_transaction_identifier: tx
+                    .initial_issuer_transaction_identifier
+                    .clone(),
                 customer: entry.customer.clone(),
                 creation_date: now_iso(),
                 cancellation_date: None,

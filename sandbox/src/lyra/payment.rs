@@ -67,7 +67,7 @@ pub(crate) fn pay(
     let mut tx = Tx::new(&entry, card, operation, amount);
     let refused = tx.status == "UNPAID";
     if !refused && registers(&entry) {
-        tx.payment_method_token = Some(state.register_token(&entry, card));
+        tx.payment_method_token = Some(state.register_token(&entry, &tx));
     } else if !refused && entry.form_action == "SILENT" {
         tx.payment_method_token = entry.payment_method_token.clone();
     }

@@ -9,7 +9,7 @@ use pasarela::lyra::types;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::lyra::model::{PaymentOrder, Subscription, Token, Tx};
+use crate::lyra::model::{Authentication, PaymentOrder, Subscription, Token, Tx};
 use crate::util::now_iso;
 
 /// A generated answer type as JSON.
@@ -66,45 +66,123 @@ pub(crate) fn order_details(tx: &Tx, total: i64, effective: i64, shop_mode: &str
     })
 }
 
+/// `V4/AuthenticationResponseData` of a frictionless 3-D Secure 2 authentication in the TEST
+/// mode (`simulation: true`), with the `AuthenticationResultExtensionThreedsV2` fields real
+/// answers carry (openfun/joanie@8ed31b8, `src/backend/joanie/tests/payment/lyra/requests/`).
+fn authentication_json(auth: &Authentication, brand: &str) -> Value {
+    json!({
+        "id": auth.three_ds_server_trans_id, "operationSessionId": Value::Null,
+        "protocol": {
+            "name": "THREEDS", "version": "2.2.0", "network": brand,
+            "challengePreference": "NO_PREFERENCE", "simulation": true,
+            "_type": "V4/Charge/Authenticate/Protocol"
+        },
+        "value": {
+            "authenticationType": "FRICTIONLESS",
+            "authenticationId": {
+                "authenticationIdType": "dsTransId", "value": auth.ds_trans_id,
+                "_type": "V4/Charge/Authenticate/AuthenticationId"
+            },
+            "authenticationValue": {
+                "authenticationValueType": "CAVV", "value": auth.cavv,
+                "_type": "V4/Charge/Authenticate/AuthenticationValue"
+            },
+            "status": "SUCCESS", "commerceIndicator": "05",
+            "extension": {
+                "authenticationType": "THREEDS_V2", "challengeCancelationIndicator": Value::Null,
+                "cbScore": Value::Null, "cbAvalgo": Value::Null, "cbExemption": Value::Null,
+                "paymentUseCase": Value::Null,
+                "threeDSServerTransID": auth.three_ds_server_trans_id,
+                "dsTransID": auth.ds_trans_id, "acsTransID": auth.acs_trans_id,
+                "sdkTransID": Value::Null, "transStatusReason": Value::Null,
+                "requestedExemption": Value::Null, "requestorName": "pasarela sandbox",
+                "cardHolderInfo": Value::Null, "dataOnlyStatus": Value::Null,
+                "dataOnlyDecision": Value::Null, "dataOnlyScore": Value::Null,
+                "_type": "V4/Charge/Authenticate/AuthenticationResultExtensionThreedsV2"
+            },
+            "reason": Value::Null,
+            "_type": "V4/Charge/Authenticate/AuthenticationResult"
+        },
+        "_type": "V4/AuthenticationResponseData"
+    })
+}
+
+/// `cardDetails` of a transaction (also the base of `paymentMethodDetails`).
+fn card_details_json(tx: &Tx) -> Value {
+    json!({
+        "paymentSource": "EC", "manualValidation": if tx.manual_validation { "YES" } else { "NO" },
+        "expectedCaptureDate": tx.creation_date, "effectiveBrand": tx.card.brand, "pan": tx.card.masked_pan(),
+        "expiryMonth": 12, "expiryYear": 2030, "country": "PE", "issuerCode": Value::Null,
+        "issuerName": "Sandbox Bank", "effectiveProductCode": Value::Null,
+        "legacyTransId": Value::Null, "legacyTransDate": Value::Null,
+        "paymentMethodSource": if tx.authentication.is_some() { "NEW" } else { "TOKEN" },
+        "authorizationResponse": {
+            "amount": tx.amount, "currency": tx.currency, "authorizationDate": tx.creation_date,
+            "authorizationNumber": if tx.error.is_some() { Value::Null } else { json!("3fe205") },
+            "authorizationResult": if tx.error.is_some() { "51" } else { "0" },
+            "authorizationMode": "FULL",
+            "_type": "V4/PaymentMethod/Details/Cards/CardAuthorizationResponse"
+        },
+        "captureResponse": {
+            "refundAmount": if tx.refunded > 0 { json!(tx.refunded) } else { Value::Null },
+            "refundCurrency": if tx.refunded > 0 { json!(tx.currency) } else { Value::Null },
+            "captureDate": if tx.detailed_status == "CAPTURED" { json!(tx.creation_date) } else { Value::Null },
+            "captureFileNumber": Value::Null, "effectiveRefundAmount": Value::Null,
+            "effectiveRefundCurrency": Value::Null,
+            "_type": "V4/PaymentMethod/Details/Cards/CardCaptureResponse"
+        },
+        "authenticationResponse": tx.authentication.as_ref()
+            .map_or(Value::Null, |a| authentication_json(a, tx.card.brand)),
+        "installmentNumber": Value::Null, "installmentCode": Value::Null,
+        "cardHolderName": Value::Null, "cardHolderPan": tx.card.masked_pan(),
+        "cardHolderExpiryMonth": 12, "cardHolderExpiryYear": 2030,
+        "identityDocumentNumber": Value::Null, "identityDocumentType": Value::Null,
+        "initialIssuerTransactionIdentifier": or_null(&tx.initial_issuer_transaction_identifier),
+        "productCategory": "CREDIT", "nature": "CONSUMER_CARD",
+        "_type": "V4/PaymentMethod/Details/CardDetails"
+    })
+}
+
+/// `paymentMethodDetails` (answers since 2022): `cardDetails` with `id` (the masked number)
+/// instead of `pan`, and without the card-only `productCategory`/`nature`.
+fn payment_method_details_json(card_details: &Value) -> Value {
+    let mut details = card_details.clone();
+    if let Value::Object(map) = &mut details {
+        let pan = map.remove("pan").unwrap_or(Value::Null);
+        map.remove("productCategory");
+        map.remove("nature");
+        map.insert("id".to_owned(), pan);
+        map.insert(
+            "_type".to_owned(),
+            json!("V4/PaymentMethod/Details/PaymentMethodDetails"),
+        );
+    }
+    details
+}
+
 /// A transaction as `V4/PaymentTransaction` (inside a payment) or `V4/Transaction`.
 pub(crate) fn transaction_json(tx: &Tx, shop_id: &str, with_order_details: bool) -> Value {
     let (error_code, error_message, detailed_code) = match tx.error {
         Some((c, m, d)) => (json!(c), json!(m), json!(d)),
         None => (Value::Null, Value::Null, Value::Null),
     };
-    let masked = tx.card.masked_pan();
+    let authenticated = tx.authentication.is_some();
+    let card_details = card_details_json(tx);
     let mut value = json!({
         "shopId": shop_id, "uuid": tx.uuid, "amount": tx.amount, "currency": tx.currency,
         "paymentMethodType": "CARD", "paymentMethodToken": or_null(&tx.payment_method_token),
         "status": tx.status, "detailedStatus": tx.detailed_status, "operationType": tx.operation_type,
-        "effectiveStrongAuthentication": "DISABLED", "creationDate": tx.creation_date,
+        "effectiveStrongAuthentication": if authenticated { "ENABLED" } else { "DISABLED" },
+        "creationDate": tx.creation_date,
         "errorCode": error_code, "errorMessage": error_message, "detailedErrorCode": detailed_code,
         "detailedErrorMessage": Value::Null, "metadata": object_or_null(&tx.metadata),
         "transactionDetails": {
-            "liabilityShift": "NO", "effectiveAmount": tx.amount, "effectiveCurrency": tx.currency,
+            "liabilityShift": if authenticated { "YES" } else { "NO" },
+            "effectiveAmount": tx.amount, "effectiveCurrency": tx.currency,
             "creationContext": if tx.operation_type == "CREDIT" { "REFUND" } else { "CHARGE" },
-            "cardDetails": {
-                "paymentSource": "EC", "manualValidation": if tx.manual_validation { "YES" } else { "NO" },
-                "expectedCaptureDate": tx.creation_date, "effectiveBrand": tx.card.brand, "pan": masked,
-                "expiryMonth": 12, "expiryYear": 2030, "country": "PE", "issuerCode": Value::Null,
-                "issuerName": "Sandbox Bank", "effectiveProductCode": Value::Null,
-                "authorizationResponse": {
-                    "amount": tx.amount, "currency": tx.currency, "authorizationDate": tx.creation_date,
-                    "authorizationNumber": if tx.error.is_some() { Value::Null } else { json!("3fe205") },
-                    "authorizationResult": if tx.error.is_some() { "51" } else { "0" },
-                    "authorizationMode": "FULL",
-                    "_type": "V4/PaymentMethod/Details/Cards/CardAuthorizationResponse"
-                },
-                "captureResponse": {
-                    "refundAmount": if tx.refunded > 0 { json!(tx.refunded) } else { Value::Null },
-                    "refundCurrency": if tx.refunded > 0 { json!(tx.currency) } else { Value::Null },
-                    "captureDate": if tx.detailed_status == "CAPTURED" { json!(tx.creation_date) } else { Value::Null },
-                    "captureFileNumber": Value::Null, "effectiveRefundAmount": Value::Null,
-                    "effectiveRefundCurrency": Value::Null,
-                    "_type": "V4/PaymentMethod/Details/Cards/CardCaptureResponse"
-                },
-                "_type": "V4/PaymentMethod/Details/CardDetails"
-            },
+            "paymentMethodDetails": payment_method_details_json(&card_details),
+            "cardDetails": card_details,
+            "acquirerDetails": Value::Null,
             "parentTransactionUuid": or_null(&tx.parent_uuid), "mid": "9999999", "sequenceNumber": 1,
             "userInfo": "pasarela sandbox", "occurrenceType": "UNITAIRE",
             "_type": "V4/TransactionDetails"

@@ -310,6 +310,135 @@ async fn every_web_service_answers_a_spec_valid_envelope() {
     sandbox.shutdown().await;
 }
 
+/// Strict mode: every property of `answer` must be declared in the spec.
+fn assert_strictly_valid(component: &str, answer: &Value) {
+    let strict = SpecValidator::strict_from_yaml("lyra-v4", pasarela::spec::LYRA_V4_YAML)
+        .expect("the spec loads");
+    if let Err(violations) = strict.validate(component, answer) {
+        panic!("{component} is not strictly valid: {violations:?}\n{answer:#}");
+    }
+}
+
+#[tokio::test]
+async fn card_payments_carry_the_issuer_id_and_the_3ds2_extension_and_token_payments_chain_it() {
+    let (sandbox, api) = sandbox_with(SandboxConfig::default()).await;
+
+    // A customer-initiated payment that registers the card.
+    let form = api
+        .ok(
+            "Charge/CreatePayment",
+            json!({"amount": 2500, "currency": "PEN", "orderId": "mit-0", "formAction": "REGISTER_PAY", "customer": {"email": "a@example.com"}}),
+        )
+        .await;
+    let paid = api.pay(form["formToken"].as_str().unwrap(), "paid").await;
+    let first: Value = serde_json::from_str(paid["krAnswer"].as_str().unwrap()).unwrap();
+    assert_strictly_valid("Payment", &first);
+    let tx = &first["transactions"][0];
+    let token = tx["paymentMethodToken"].as_str().unwrap().to_owned();
+    let details = &tx["transactionDetails"];
+    let card = &details["cardDetails"];
+    let initial = card["initialIssuerTransactionIdentifier"]
+        .as_str()
+        .expect("a card payment carries initialIssuerTransactionIdentifier")
+        .to_owned();
+    assert!(
+        initial.len() >= 15 && initial.bytes().all(|b| b.is_ascii_digit()),
+        "{initial}"
+    );
+    assert_eq!(card["paymentMethodSource"], "NEW");
+    assert_eq!(card["productCategory"], "CREDIT");
+    assert_eq!(tx["effectiveStrongAuthentication"], "ENABLED");
+    assert_eq!(details["liabilityShift"], "YES");
+
+    // The 3-D Secure 2 authentication and its extension.
+    let auth = &card["authenticationResponse"];
+    assert_eq!(auth["protocol"]["name"], "THREEDS");
+    assert_eq!(auth["protocol"]["network"], card["effectiveBrand"]);
+    let value = &auth["value"];
+    assert_eq!(value["status"], "SUCCESS");
+    let extension = &value["extension"];
+    assert_eq!(
+        extension["_type"],
+        "V4/Charge/Authenticate/AuthenticationResultExtensionThreedsV2"
+    );
+    assert_eq!(extension["authenticationType"], "THREEDS_V2");
+    assert_eq!(extension["threeDSServerTransID"], auth["id"]);
+    assert_eq!(extension["dsTransID"], value["authenticationId"]["value"]);
+    assert!(extension["acsTransID"].is_string());
+    for field in [
+        "requestedExemption",
+        "transStatusReason",
+        "requestorName",
+        "cbScore",
+        "dataOnlyScore",
+    ] {
+        assert!(
+            extension.get(field).is_some(),
+            "extension.{field} is present"
+        );
+    }
+
+    // paymentMethodDetails mirrors cardDetails (id = the masked number); acquirerDetails is there.
+    let method = &details["paymentMethodDetails"];
+    assert_eq!(method["id"], card["pan"]);
+    assert_eq!(
+        method["initialIssuerTransactionIdentifier"],
+        initial.as_str()
+    );
+    assert_eq!(
+        method["authenticationResponse"],
+        card["authenticationResponse"]
+    );
+    assert!(details.get("acquirerDetails").is_some());
+
+    // Transaction/Get shows the same fields.
+    let got = api.ok("Transaction/Get", json!({"uuid": tx["uuid"]})).await;
+    assert_strictly_valid("Transaction", &got);
+    assert_eq!(
+        got["transactionDetails"]["cardDetails"]["initialIssuerTransactionIdentifier"],
+        initial.as_str()
+    );
+
+    // A merchant-initiated SILENT payment with the token chains the identifier, no 3DS.
+    let silent = api.ok("Charge/CreatePayment", json!({"amount": 990, "currency": "PEN", "orderId": "mit-1", "formAction": "SILENT", "paymentMethodToken": token})).await;
+    assert_strictly_valid("Payment", &silent);
+    let silent_tx = &silent["transactions"][0];
+    let silent_card = &silent_tx["transactionDetails"]["cardDetails"];
+    assert_eq!(
+        silent_card["initialIssuerTransactionIdentifier"],
+        initial.as_str()
+    );
+    assert!(silent_card["authenticationResponse"].is_null());
+    assert_eq!(silent_card["paymentMethodSource"], "TOKEN");
+    assert_eq!(silent_tx["effectiveStrongAuthentication"], "DISABLED");
+    assert_ne!(silent_tx["uuid"], tx["uuid"]);
+
+    // What the merchant sends in transactionOptions.cardOptions wins (it kept the value).
+    let kept = "123456789012345";
+    let explicit = api.ok("Charge/CreatePayment", json!({"amount": 990, "currency": "PEN", "orderId": "mit-2", "formAction": "SILENT", "paymentMethodToken": token, "transactionOptions": {"cardOptions": {"initialIssuerTransactionIdentifier": kept}}})).await;
+    assert_eq!(
+        explicit["transactions"][0]["transactionDetails"]["cardDetails"]
+            ["initialIssuerTransactionIdentifier"],
+        kept
+    );
+
+    // A refused payment has no issuer identifier; each new card payment gets its own.
+    let (refused, _) = api.pay_new("mit-3", "refused").await;
+    let refused: Value = serde_json::from_str(refused["krAnswer"].as_str().unwrap()).unwrap();
+    assert!(
+        refused["transactions"][0]["transactionDetails"]["cardDetails"]
+            ["initialIssuerTransactionIdentifier"]
+            .is_null()
+    );
+    let (other, _) = api.pay_new("mit-4", "paid").await;
+    let other: Value = serde_json::from_str(other["krAnswer"].as_str().unwrap()).unwrap();
+    let other_id = &other["transactions"][0]["transactionDetails"]["cardDetails"]
+        ["initialIssuerTransactionIdentifier"];
+    assert!(other_id.is_string());
+    assert_ne!(other_id, initial.as_str());
+    sandbox.shutdown().await;
+}
+
 #[tokio::test]
 async fn errors_are_the_documented_codes() {
     let (sandbox, api) = sandbox_with(SandboxConfig::default()).await;

@@ -35,7 +35,8 @@ impl std::fmt::Display for TransactionKey {
 
 /// Helpers encoding Lyra's rules, defined next to the verification they follow.
 impl Payment {
-    /// `orderStatus == PAID`: the order is paid (seed 002, step III). `UNPAID`, `RUNNING`,
+    /// `orderStatus == PAID`: the order is paid (step III of
+    /// <https://docs.lyra.com/es/rest/V4.0/kb/payment_done.html>). `UNPAID`, `RUNNING`,
     /// `ABANDONED` and any status this crate does not know are not paid.
     pub fn is_paid(&self) -> bool {
         self.order_status == Some(OrderStatus::Paid)

@@ -66,6 +66,10 @@ fn create_form(app: &App, r: &Value, token_flow: bool) -> WsResult {
         metadata: r["metadata"].clone(),
         ipn_target_url: str_field(r, "ipnTargetUrl"),
         payment_method_token: str_field(r, "paymentMethodToken"),
+        initial_issuer_transaction_identifier: r["transactionOptions"]["cardOptions"]
+            ["initialIssuerTransactionIdentifier"]
+            .as_str()
+            .map(str::to_owned),
         manual_validation: asks_manual_validation(r),
         ..FormEntry::new(purpose, amount, currency, &form_action)
     };
@@ -81,11 +85,20 @@ fn pay_silently(app: &App, entry: FormEntry) -> WsResult {
         .payment_method_token
         .clone()
         .ok_or(("INT_830", "paymentMethodToken is required with SILENT"))?;
-    let card = app
+    let (card, registered) = app
         .lyra()
         .active_token(&token)
-        .map(|t| t.card)
+        .map(|t| (t.card, t.initial_issuer_transaction_identifier.clone()))
         .ok_or(ALIAS_NOT_FOUND)?;
+    // The merchant sends the identifier it kept (as openfun/joanie@8ed31b8 does in
+    // `src/backend/joanie/payment/backends/lyra/__init__.py`); otherwise the token's is chained.
+    let entry = FormEntry {
+        initial_issuer_transaction_identifier: entry
+            .initial_issuer_transaction_identifier
+            .clone()
+            .or(registered),
+        ..entry
+    };
     Ok(pay(app, entry, card, None).payment)
 }
 
