@@ -6,7 +6,7 @@
 //! unknown `_type`s kept as raw JSON), so nothing fails, and nothing tells you either. [`check`]
 //! does: it takes a document exactly as you received it, finds its [`Kind`] (or takes the one
 //! you name), extracts the JSON the spec describes (the `kr-answer` of an IPN, the payload of an
-//! ETpay JWT…) and validates it in **strict mode** ([`SpecValidator::lyra_strict`]): every field
+//! ETpay JWT…) and validates it in **strict mode** ([`SpecValidator::lyra_strict`](crate::spec::SpecValidator::lyra_strict)): every field
 //! the spec does not declare and every enum value it does not list is a [`Divergence`], with its
 //! JSON path and [`Category`].
 //!
@@ -59,8 +59,10 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::lyra::notification as lyra_notification;
-use crate::spec::{SchemaViolation, SpecValidator};
 use crate::Secret;
+
+mod divergence;
+pub use divergence::divergences;
 
 /// The largest document [`check`] accepts: 4 MiB (an `Order/Get` answer of a busy order is the
 /// largest thing a gateway sends; a kr-answer is at most 1 MiB).
@@ -447,173 +449,11 @@ pub fn check_with(input: &[u8], kind: Option<Kind>, keys: &Keys) -> Result<Repor
     })
 }
 
-/// Checks a JSON document against a component of a spec (`lyra-v4` or `etpay`) in strict mode
-/// and explains every violation as a [`Divergence`]. An unknown spec or component is itself
-/// one divergence at the root.
-pub fn divergences(spec: &str, component: &str, doc: &Value) -> Vec<Divergence> {
-    let validator = match spec {
-        "lyra-v4" => SpecValidator::lyra_strict(),
-        "etpay" => SpecValidator::etpay_strict(),
-        other => {
-            return vec![Divergence {
-                path: String::new(),
-                category: Category::Other,
-                message: format!("no spec named {other:?}"),
-                schema_path: String::new(),
-            }]
-        }
-    };
-    match validator.validate(component, doc) {
-        Ok(()) => Vec::new(),
-        Err(violations) => {
-            let mut found: Vec<Divergence> = Vec::new();
-            for d in without_wrong_branches(validator.document(), doc, violations)
-                .iter()
-                .flat_map(explain)
-            {
-                // The same nested object can be reported by several `oneOf` branches.
-                if !found.contains(&d) {
-                    found.push(d);
-                }
-            }
-            found
-        }
-    }
-}
-
-/// Drops the complaints of `oneOf` branches that were never meant to match: when an object's
-/// `_type` is a value some component declares, the `_type` enum failures of the other branches
-/// and their complaints about the object's own keys are noise. (The validator's own filter
-/// cannot see it when `_type` is a `$ref` to an enum component, as for `Transaction`.)
-fn without_wrong_branches(
-    spec: &Value,
-    doc: &Value,
-    violations: Vec<SchemaViolation>,
-) -> Vec<SchemaViolation> {
-    let component_of = |schema_path: &str| -> Option<String> {
-        let rest = schema_path.split("#/components/schemas/").nth(1)?;
-        Some(rest.split('/').next().unwrap_or(rest).to_owned())
-    };
-    let mut owners_at: Vec<(String, Vec<String>)> = Vec::new();
-    for v in &violations {
-        let Some(object) = v.instance_path.strip_suffix("/_type") else {
-            continue;
-        };
-        let Some(actual) = doc.pointer(&v.instance_path).and_then(Value::as_str) else {
-            continue;
-        };
-        let owners = components_with_type(spec, actual);
-        if !owners.is_empty() && !owners_at.iter().any(|(o, _)| o == object) {
-            owners_at.push((object.to_owned(), owners));
-        }
-    }
-    violations
-        .into_iter()
-        .filter(|v| {
-            !owners_at.iter().any(|(object, owners)| {
-                let is_type_failure = v.instance_path == format!("{object}/_type")
-                    && v.schema_path.ends_with("/enum");
-                let other_branch = v.instance_path == *object
-                    && component_of(&v.schema_path).is_some_and(|c| !owners.contains(&c));
-                is_type_failure || other_branch
-            })
-        })
-        .collect()
-}
-
-/// The components whose `_type` enumeration (inline or through a `$ref`) lists `value`.
-fn components_with_type(spec: &Value, value: &str) -> Vec<String> {
-    let Some(schemas) = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    else {
-        return Vec::new();
-    };
-    let lists = |schema: &Value| {
-        schema
-            .get("enum")
-            .and_then(Value::as_array)
-            .is_some_and(|values| values.iter().any(|v| v == value))
-    };
-    schemas
-        .iter()
-        .filter(|(_, schema)| {
-            let Some(ty) = schema.pointer("/properties/_type") else {
-                return false;
-            };
-            let target = ty
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.rsplit('/').next())
-                .and_then(|name| schemas.get(name));
-            lists(ty) || target.is_some_and(lists)
-        })
-        .map(|(name, _)| name.clone())
-        .collect()
-}
-
 struct Spec {
     name: &'static str,
 }
 const LYRA: Spec = Spec { name: "lyra-v4" };
 const ETPAY: Spec = Spec { name: "etpay" };
-
-/// One violation → one divergence, or one per field for `additionalProperties` / `required`.
-fn explain(v: &SchemaViolation) -> Vec<Divergence> {
-    let keyword = v.schema_path.rsplit('/').next().unwrap_or("");
-    let at = |field: &str| format!("{}/{}", v.instance_path, escape_pointer(field));
-    let one = |category, path: String| Divergence {
-        path,
-        category,
-        message: v.message.clone(),
-        schema_path: v.schema_path.clone(),
-    };
-    match keyword {
-        "additionalProperties" => match unexpected_names(&v.message) {
-            Some(names) => names
-                .into_iter()
-                .map(|name| Divergence {
-                    message: format!("the spec does not declare {name:?}"),
-                    ..one(Category::UndeclaredField, at(&name))
-                })
-                .collect(),
-            None => vec![one(Category::UndeclaredField, v.instance_path.clone())],
-        },
-        "required" => {
-            let path = serde_json::Deserializer::from_str(&v.message)
-                .into_iter::<String>()
-                .next()
-                .and_then(Result::ok)
-                .map_or_else(|| v.instance_path.clone(), |name| at(&name));
-            vec![one(Category::MissingField, path)]
-        }
-        "enum" => vec![one(Category::UnknownEnumValue, v.instance_path.clone())],
-        "type" => vec![one(Category::TypeMismatch, v.instance_path.clone())],
-        // The summary `focus_on_matching_branches` makes for a `_type` no alternative accepts.
-        _ if v.schema_path.contains("properties/_type/enum") => {
-            vec![one(Category::UnknownEnumValue, v.instance_path.clone())]
-        }
-        _ => vec![one(Category::Other, v.instance_path.clone())],
-    }
-}
-
-/// The names in `Additional properties are not allowed ('a', 'b' were unexpected)`.
-fn unexpected_names(message: &str) -> Option<Vec<String>> {
-    let start = message.find('(')? + 1;
-    let inner = message[start..]
-        .strip_suffix(" was unexpected)")
-        .or_else(|| message[start..].strip_suffix(" were unexpected)"))?;
-    let names: Vec<String> = inner
-        .split("', '")
-        .map(|name| name.trim_matches('\'').to_owned())
-        .collect();
-    (!names.is_empty()).then_some(names)
-}
-
-/// RFC 6901: `~` → `~0`, `/` → `~1`.
-fn escape_pointer(field: &str) -> String {
-    field.replace('~', "~0").replace('/', "~1")
-}
 
 /// The unique `kr-answer` of a form body.
 fn kr_answer(body: &str) -> Result<String, String> {
@@ -678,126 +518,4 @@ fn etpay_authenticity(jwt: &str, claims: &Value, key: &Secret) -> Authenticity {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn kinds_are_detected_from_their_shape() {
-        let cases: [(&str, Kind); 9] = [
-            (
-                r#"{"answer":{},"_type":"V4/WebService/Response"}"#,
-                Kind::LyraResponse,
-            ),
-            (
-                r#"{"orderStatus":"PAID","_type":"V4/Payment"}"#,
-                Kind::LyraPayment,
-            ),
-            ("kr-hash=ab&kr-answer=%7B%7D", Kind::LyraNotification),
-            (
-                r#"{"rawClientAnswer":"{}","_type":"V4/Charge/ProcessPaymentAnswer"}"#,
-                Kind::LyraClientAnswer,
-            ),
-            ("eyJh.eyJi.c2ln", Kind::EtpayClaims),
-            (r#"{"payment":"a.b.c"}"#, Kind::EtpayClaims),
-            (r#"{"session_token":"x","iat":1}"#, Kind::EtpayClaims),
-            (r#"{"token":"t","signature_token":"s"}"#, Kind::EtpaySession),
-            ("[]", Kind::EtpayPaymentStatus),
-        ];
-        for (input, kind) in cases {
-            assert_eq!(Kind::detect(input.as_bytes()), Some(kind), "{input}");
-        }
-        assert_eq!(Kind::detect(b"hello world"), None);
-        assert_eq!(Kind::detect(b"{\"x\":1}"), None);
-        for kind in Kind::ALL {
-            assert_eq!(kind.name().parse::<Kind>(), Ok(kind));
-        }
-    }
-
-    #[test]
-    fn categories_and_paths_name_the_field_itself() {
-        let doc = json!({
-            "shopId": "1", "orderCycle": "CLOSED", "orderStatus": "PAID_SOMEHOW",
-            "orderDetails": {"orderTotalAmount": "990"},
-            "transactions": [{"uuid": "u", "newThing": 1, "_type": "V4/PaymentTransaction"}],
-            "_type": "V4/Payment", "brandNew": {}
-        });
-        let found = divergences("lyra-v4", "Payment", &doc);
-        let has = |path: &str, category| {
-            found
-                .iter()
-                .any(|d| d.path == path && d.category == category)
-        };
-        assert!(has("/brandNew", Category::UndeclaredField), "{found:#?}");
-        assert!(
-            has("/transactions/0/newThing", Category::UndeclaredField),
-            "{found:#?}"
-        );
-        assert!(
-            has("/orderStatus", Category::UnknownEnumValue),
-            "{found:#?}"
-        );
-        assert!(
-            has("/orderDetails/orderTotalAmount", Category::TypeMismatch),
-            "{found:#?}"
-        );
-    }
-
-    #[test]
-    fn a_missing_required_field_is_named() {
-        let found = divergences("etpay", "SessionInitializeResponse", &json!({"token": "t"}));
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].path, "/signature_token");
-        assert_eq!(found[0].category, Category::MissingField);
-    }
-
-    #[test]
-    fn several_undeclared_names_are_split() {
-        assert_eq!(
-            unexpected_names("Additional properties are not allowed ('a', 'b/c' were unexpected)"),
-            Some(vec!["a".to_owned(), "b/c".to_owned()])
-        );
-        assert_eq!(escape_pointer("b/c~"), "b~1c~0");
-    }
-
-    #[test]
-    fn etpay_jwts_are_read_without_a_key_and_verified_with_one() {
-        let key = Secret::new("sig");
-        let claims = json!({"session_token": "s", "payment_status": "success", "iat": 1, "new": 2});
-        let jwt = crate::etpay::notification::sign_for_tests(&claims, &key).unwrap();
-        let report = check(jwt.as_bytes(), None).unwrap();
-        assert_eq!(report.kind, Kind::EtpayClaims);
-        assert_eq!(report.authenticity, Authenticity::NotChecked);
-        assert_eq!(report.divergences.len(), 1);
-        assert_eq!(report.divergences[0].path, "/new");
-        let report = check_with(jwt.as_bytes(), None, &Keys::etpay("sig")).unwrap();
-        assert!(
-            report.authenticity.is_authentic(),
-            "{}",
-            report.authenticity
-        );
-        let report = check_with(jwt.as_bytes(), None, &Keys::etpay("other")).unwrap();
-        assert!(matches!(report.authenticity, Authenticity::NotAuthentic(_)));
-    }
-
-    #[test]
-    fn unreadable_documents_are_errors_not_reports() {
-        assert!(matches!(
-            check(b"\xff\xfe", None),
-            Err(DriftError::UnknownKind)
-        ));
-        assert!(matches!(
-            check(b"not json", Some(Kind::LyraResponse)),
-            Err(DriftError::Malformed { .. })
-        ));
-        assert!(matches!(
-            check(b"kr-hash=x", Some(Kind::LyraNotification)),
-            Err(DriftError::Malformed { .. })
-        ));
-        let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
-        assert!(matches!(
-            check(&big, None),
-            Err(DriftError::TooLarge { .. })
-        ));
-    }
-}
+mod tests;

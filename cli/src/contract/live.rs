@@ -1,181 +1,16 @@
-//! `pasarela contract check FILE…` and `pasarela contract live`: does what the gateways really
-//! send still match the specs? Both report what strict mode reports
-//! ([`pasarela::contract`]): undeclared fields, unknown enum values, type mismatches,
-//! missing fields, each with its JSON path.
-//!
-//! Exit codes: 0 nothing diverges, 1 something diverges, 2 unreadable input, usage or
-//! connection error.
-//!
-//! `contract live` posts with the library's own HTTP clients (`LyraClient::generated().client()`
-//! and `EtpayClient::generated().client()`: the same Basic auth, timeouts, user agent and TLS
-//! roots as every typed call) but reads each answer as raw bytes, so that what is checked is
-//! exactly what the server sent, not what survived decoding into the typed answer. The library
-//! needed no new hook for that.
+//! `pasarela contract live`: a fixed, harmless scenario against a live server (Lyra and ETpay),
+//! every raw answer checked in strict mode.
 
-use std::io::Read;
-use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use pasarela::contract::{self as drift, Kind, Report, MAX_DOCUMENT_BYTES};
 use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, SessionRequest};
-use pasarela::lyra::{notification, LyraClient, LyraConfig};
+use pasarela::lyra::{LyraClient, LyraConfig};
 use pasarela::Secret;
 use progenitor_client::ClientInfo as _;
 use serde_json::{json, Value};
 
-const CONFORMS: u8 = 0;
-const DRIFT: u8 = 1;
-const UNUSABLE: u8 = 2;
-
-/// `pasarela contract …`.
-#[derive(Debug, clap::Subcommand)]
-pub enum ContractCommand {
-    /// Check captured documents against the specs in strict mode. Exit 0 nothing diverges, 1 something diverges, 2 unreadable input.
-    Check(CheckArgs),
-    /// Run a fixed, harmless scenario against a live server and check every raw answer. Exit 0 all conform, 1 drift, 2 usage or connection error.
-    Live(LiveArgs),
-}
-
-/// Arguments of `pasarela contract check`.
-#[derive(clap::Args, Debug)]
-#[command(
-    after_help = "Kinds (detected from the shape when --kind is not given): \
-    lyra-response (a V4 web service answer), lyra-payment (a kr-answer), lyra-notification \
-    (an IPN or browser-return POST body), lyra-client-answer (the KR.onSubmit JSON), \
-    etpay-claims (a JWT, webhook body, redirect URL or claims JSON), etpay-session \
-    (/session/initialize answer), etpay-payment-status (/merchant/check_payment_status answer).\n\
-    Exit codes: 0 nothing diverges, 1 something diverges, 2 unreadable input or usage error."
-)]
-pub struct CheckArgs {
-    /// Files holding one document each, as received; `-` reads stdin.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-
-    /// What every file is, instead of detecting it.
-    #[arg(long, value_parser = clap::value_parser!(Kind))]
-    pub kind: Option<Kind>,
-
-    /// Shop password: also say whether an IPN is authentic (drift is checked either way).
-    #[arg(long, env = "PASARELA_LYRA_PASSWORD", hide_env_values = true, value_parser = parse_secret)]
-    pub password: Option<Secret>,
-
-    /// HMAC-SHA-256 key: also say whether a browser return or onSubmit JSON is authentic.
-    #[arg(long, env = "PASARELA_LYRA_HMAC_KEY", hide_env_values = true, value_parser = parse_secret)]
-    pub hmac_key: Option<Secret>,
-
-    /// ETpay session signature_token: also say whether a JWT is authentic.
-    #[arg(long, env = "PASARELA_ETPAY_SIGNATURE_TOKEN", hide_env_values = true, value_parser = parse_secret)]
-    pub signature_token: Option<Secret>,
-}
-
-fn parse_secret(value: &str) -> Result<Secret, String> {
-    if value.is_empty() {
-        Err("the key is empty".to_owned())
-    } else {
-        Ok(Secret::new(value))
-    }
-}
-
-/// Runs `contract check`; returns the exit code.
-pub fn check(args: &CheckArgs) -> u8 {
-    let keys = drift::Keys {
-        lyra: (args.password.is_some() || args.hmac_key.is_some()).then(|| {
-            notification::Keys::new(
-                args.password.clone().unwrap_or_default(),
-                args.hmac_key.clone().unwrap_or_default(),
-            )
-        }),
-        etpay_signature_token: args.signature_token.clone(),
-    };
-    let mut worst = CONFORMS;
-    for file in &args.files {
-        let name = file.display().to_string();
-        let input = match read_input(file) {
-            Ok(input) => input,
-            Err(message) => {
-                eprintln!("{name}: error: {message}");
-                worst = worst.max(UNUSABLE);
-                continue;
-            }
-        };
-        match drift::check_with(&input, args.kind, &keys) {
-            Ok(report) => {
-                print_report(&name, &report, &Redactor::default());
-                if !report.conforms() {
-                    worst = worst.max(DRIFT);
-                }
-            }
-            Err(e) => {
-                eprintln!("{name}: error: {e}");
-                worst = worst.max(UNUSABLE);
-            }
-        }
-    }
-    worst
-}
-
-fn read_input(file: &PathBuf) -> Result<Vec<u8>, String> {
-    let limit = MAX_DOCUMENT_BYTES as u64 + 1;
-    let mut input = Vec::new();
-    if file.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut input)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-    } else {
-        std::fs::File::open(file)
-            .and_then(|f| f.take(limit).read_to_end(&mut input))
-            .map_err(|e| format!("cannot read it: {e}"))?;
-    }
-    if input.len() > MAX_DOCUMENT_BYTES {
-        return Err(format!("larger than {MAX_DOCUMENT_BYTES} bytes"));
-    }
-    Ok(input)
-}
-
-fn print_report(name: &str, report: &Report, redactor: &Redactor) {
-    let what = format!(
-        "{} ({} {} of {})",
-        report.kind, report.document, report.component, report.spec
-    );
-    let authenticity = match report.authenticity {
-        drift::Authenticity::NotChecked => String::new(),
-        ref other => format!("; {other}"),
-    };
-    if report.conforms() {
-        println!("{name}: {what}: conforms{authenticity}");
-        return;
-    }
-    let n = report.divergences.len();
-    println!(
-        "{name}: {what}: {n} divergence{}{authenticity}",
-        if n == 1 { "" } else { "s" }
-    );
-    for d in &report.divergences {
-        println!("  {}", redactor.apply(&d.to_string()));
-    }
-}
-
-/// Replaces secrets (and the session's signature token) in everything printed.
-#[derive(Default)]
-struct Redactor {
-    secrets: Vec<String>,
-}
-
-impl Redactor {
-    fn add(&mut self, secret: &str) {
-        if secret.len() >= 4 {
-            self.secrets.push(secret.to_owned());
-        }
-    }
-
-    fn apply(&self, text: &str) -> String {
-        self.secrets
-            .iter()
-            .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "[redacted]"))
-    }
-}
+use super::{parse_secret, print_report, Redactor, CONFORMS, DRIFT, UNUSABLE};
 
 /// Arguments of `pasarela contract live`.
 #[derive(clap::Args, Debug)]
@@ -479,33 +314,38 @@ async fn lyra_scenario(args: &LiveArgs, base_url: &str, run_id: u128, steps: &mu
         "Order/Get",
         call("Order/Get", json!({"orderId": order_id})).await,
     );
-    let uuid = success_answer(order.as_ref())
-        .and_then(|a| a.get("transactions"))
-        .and_then(Value::as_array)
-        .and_then(|t| t.iter().find_map(|t| t.get("uuid").and_then(Value::as_str)))
-        .map(str::to_owned);
-    match uuid {
-        Some(uuid) => {
+    match transaction_of(order.as_ref()) {
+        Ok(uuid) => {
             record(
                 steps,
                 "Transaction/Get",
                 call("Transaction/Get", json!({"uuid": uuid})).await,
             );
         }
-        None => {
-            let why = match order.as_ref().and_then(|e| e.pointer("/answer/errorCode")) {
-                Some(code) => format!(
-                    "Order/Get answered {} (nothing was paid: this scenario never pays), so there is no transaction to get",
-                    code.as_str().unwrap_or("an error")
-                ),
-                None => "Order/Get found no transaction (nothing was paid: this scenario never pays)".to_owned(),
-            };
-            steps.push(Step {
-                name: "Transaction/Get",
-                outcome: Outcome::Skipped(why),
-            });
-        }
+        Err(why) => steps.push(Step {
+            name: "Transaction/Get",
+            outcome: Outcome::Skipped(why),
+        }),
     }
+}
+
+/// The uuid of a transaction that Order/Get found, or why Transaction/Get is skipped.
+fn transaction_of(order: Option<&Value>) -> Result<String, String> {
+    let uuid = success_answer(order)
+        .and_then(|a| a.get("transactions"))
+        .and_then(Value::as_array)
+        .and_then(|t| t.iter().find_map(|t| t.get("uuid").and_then(Value::as_str)));
+    if let Some(uuid) = uuid {
+        return Ok(uuid.to_owned());
+    }
+    Err(match order.and_then(|e| e.pointer("/answer/errorCode")) {
+        Some(code) => format!(
+            "Order/Get answered {} (nothing was paid: this scenario never pays), so there is no transaction to get",
+            code.as_str().unwrap_or("an error")
+        ),
+        None => "Order/Get found no transaction (nothing was paid: this scenario never pays)"
+            .to_owned(),
+    })
 }
 
 fn record(
@@ -636,13 +476,5 @@ mod tests {
         assert!(is_test_etpay_url("http://127.0.0.1:8080"));
         assert!(!is_test_etpay_url("https://api.etpay.com"));
         assert!(!is_test_etpay_url("not a url"));
-    }
-
-    #[test]
-    fn secrets_are_redacted() {
-        let mut r = Redactor::default();
-        r.add("testpassword_abc");
-        r.add("ab");
-        assert_eq!(r.apply("x testpassword_abc y ab"), "x [redacted] y ab");
     }
 }
