@@ -2,9 +2,8 @@
 //! (undeclared field, unknown enum value, wrong type, missing field), and `pasarela contract
 //! live` against an in-process sandbox, directly and through a proxy that doctors one answer.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 
 use pasarela_sandbox::{defaults, Sandbox, SandboxConfig};
@@ -12,41 +11,7 @@ use serde_json::{json, Value};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
-/// Every variable `contract` reads, removed so the developer's environment cannot leak in.
-const ENV: [&str; 10] = [
-    "PASARELA_LYRA_BASE_URL",
-    "PASARELA_LYRA_SHOP_ID",
-    "PASARELA_LYRA_PASSWORD",
-    "PASARELA_LYRA_HMAC_KEY",
-    "PASARELA_ETPAY_API_URL",
-    "PASARELA_ETPAY_MERCHANT_CODE",
-    "PASARELA_ETPAY_API_TOKEN",
-    "PASARELA_ETPAY_SIGNATURE_TOKEN",
-    "PASARELA_SANDBOX_PASSWORD",
-    "PASARELA_SANDBOX_ETPAY_API_TOKEN",
-];
-
-fn pasarela(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pasarela"));
-    command.args(args);
-    for name in ENV {
-        command.env_remove(name);
-    }
-    command
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the pasarela binary runs");
-    if let Some(input) = stdin {
-        let _ = child.stdin.take().unwrap().write_all(input);
-    }
-    child.wait_with_output().expect("pasarela finishes")
-}
+use crate::bin::pasarela;
 
 fn text(output: &Output) -> String {
     format!(

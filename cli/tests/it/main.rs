@@ -4,6 +4,8 @@
 #[path = "../../../tests/it/leak.rs"]
 mod leak;
 
+mod bin;
+
 mod contract_cli;
 mod etpay_cli;
 mod lyra_cli;
