@@ -75,8 +75,12 @@ pub(crate) fn decode(component: &str, body: &[u8]) -> Result<Value, WsError> {
         .pointer(&first.instance_path)
         .map(Value::to_string)
         .unwrap_or_default();
-    Err(WsError::invalid_input(format!(
+    let detail = format!(
         "Invalid input value [name={field}, value={value}]: {}",
         first.message
+    );
+    // Card data is never echoed whole (PCI web services).
+    Err(WsError::invalid_input(crate::lyra::card_data::scrub(
+        &request, detail,
     )))
 }

@@ -270,6 +270,7 @@ pub(crate) struct LyraState {
     pub payment_orders: Bounded<String, PaymentOrder>,
     pub tokens: Bounded<String, Token>,
     pub subscriptions: Bounded<String, Subscription>,
+    pub grey_list: Bounded<String, crate::lyra::grey_list::GreyListEntry>,
     pub form_token_ttl: Duration,
 }
 
@@ -281,6 +282,7 @@ impl LyraState {
             payment_orders: Bounded::new(capacity),
             tokens: Bounded::new(capacity),
             subscriptions: Bounded::new(capacity),
+            grey_list: Bounded::new(capacity),
             form_token_ttl,
         }
     }

@@ -12,4 +12,5 @@ mod operations;
 mod reliability_delivery;
 mod sandbox_etpay;
 mod sandbox_lyra;
+mod sandbox_lyra_catalogue;
 mod secrets;
