@@ -158,6 +158,55 @@ impl fmt::Display for SecurityCode {
     }
 }
 
+/// Reads a card string without ever quoting what it got: serde's own errors for a wrong
+/// type quote the value (`invalid type: integer \`4970…\``), so every non-string is refused
+/// with a fixed message instead.
+struct CardStringVisitor(&'static str);
+
+impl CardStringVisitor {
+    fn refuse<T, E: serde::de::Error>(&self) -> Result<T, E> {
+        Err(E::custom(format!("{}: expected a string of digits", self.0)))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CardStringVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} as a string of digits", self.0)
+    }
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<String, E> {
+        Ok(value.to_owned())
+    }
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<String, E> {
+        Ok(value)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<String, E> {
+        self.refuse()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<String, E> {
+        self.refuse()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<String, E> {
+        self.refuse()
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<String, E> {
+        self.refuse()
+    }
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<String, E> {
+        self.refuse()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<String, E> {
+        self.refuse()
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        self.refuse()
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        self.refuse()
+    }
+}
+
 /// `FromStr`, `TryFrom<&str>`, `TryFrom<String>`, serde (the plain string on the wire, checked
 /// when decoded) and a string JSON Schema, for both types.
 macro_rules! card_string {
@@ -199,7 +248,7 @@ macro_rules! card_string {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
+                let value = deserializer.deserialize_any(CardStringVisitor(stringify!($name)))?;
                 $name::new(value).map_err(serde::de::Error::custom)
             }
         }
@@ -239,6 +288,12 @@ mod tests {
             assert!(bad.is_empty() || !error.contains(bad), "{error}");
             let decoded = serde_json::from_value::<Pan>(serde_json::json!(bad)).unwrap_err();
             assert!(bad.is_empty() || !decoded.to_string().contains(bad), "{decoded}");
+        }
+        for wrong_type in [serde_json::json!(4970100000000055_u64), serde_json::json!(9731)] {
+            let pan = serde_json::from_value::<Pan>(wrong_type.clone()).unwrap_err().to_string();
+            let code = serde_json::from_value::<SecurityCode>(wrong_type).unwrap_err().to_string();
+            assert!(!pan.contains("4970100000000055") && !pan.contains("9731"), "{pan}");
+            assert!(!code.contains("4970100000000055") && !code.contains("9731"), "{code}");
         }
         assert!(SecurityCode::new("12").is_err());
         let error = serde_json::from_value::<SecurityCode>(serde_json::json!("97310"))
