@@ -19,6 +19,7 @@ mod lyra_card_data;
 mod lyra_client;
 mod lyra_form;
 mod lyra_notification;
+mod readme_catalogue;
 mod reliability_faults;
 mod reliability_proptest;
 mod reliability_secrets;
