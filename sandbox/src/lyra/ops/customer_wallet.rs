@@ -2,7 +2,10 @@
 
 use serde_json::{json, Value};
 
+use pasarela::lyra::types;
+
 use crate::app::App;
+use crate::lyra::error::WsError;
 use crate::lyra::model::Token;
 use crate::lyra::render::token_json;
 use crate::util::str_field;
@@ -43,6 +46,21 @@ pub(super) fn get(app: &App, r: &Value) -> crate::lyra::error::WsResult {
     Ok(wallet_json(app, &reference, &status))
 }
 
+/// A request's `customer` as the answers may echo it: decoded into the spec's type (which the
+/// request schema alone does not fully enforce: an amount beyond 64 bits passes it), then
+/// encoded again. An absent customer is `null`.
+///
+/// # Errors
+/// INT_902 when it does not decode.
+pub(super) fn checked_customer(value: &Value) -> Result<Value, WsError> {
+    if value.is_null() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_value::<types::Customer>(value.clone())
+        .and_then(serde_json::to_value)
+        .map_err(|e| WsError::invalid_input(format!("Invalid input value [name=customer]: {e}")))
+}
+
 /// Copies the buyer fields of `update` into `customer`, one level deep (a new
 /// `billingDetails.city` keeps the other billing fields), and never changes the reference.
 pub(super) fn merge_customer(customer: &mut Value, update: &Value) {
@@ -71,6 +89,7 @@ pub(super) fn merge_customer(customer: &mut Value, update: &Value) {
 /// updated wallet (all statuses).
 pub(super) fn update(app: &App, r: &Value) -> crate::lyra::error::WsResult {
     let reference = str_field(r, "customerReference").unwrap_or_default();
+    let update = checked_customer(&r["customer"])?;
     {
         let mut state = app.lyra();
         let ids: Vec<String> = state
@@ -81,7 +100,7 @@ pub(super) fn update(app: &App, r: &Value) -> crate::lyra::error::WsResult {
             .collect();
         for id in ids {
             if let Some(token) = state.tokens.get_mut(&id) {
-                merge_customer(&mut token.customer, &r["customer"]);
+                merge_customer(&mut token.customer, &update);
             }
         }
     }

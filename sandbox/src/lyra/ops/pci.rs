@@ -18,6 +18,8 @@ use crate::lyra::payment::{pay, send_ipn, Paid};
 use crate::lyra::render::payment_json;
 use crate::util::{new_id, str_field};
 
+use super::customer_wallet::checked_customer;
+
 /// INT_811: registering a card needs the buyer's e-mail.
 const EMAIL_REQUIRED: Code = (
     "INT_811",
@@ -47,15 +49,21 @@ fn require_email(r: &Value) -> Result<(), WsError> {
 
 /// The payment a PCI request describes (no formToken is minted: nothing of the request, and
 /// no card data, is kept but the transaction).
-fn entry(r: &Value, purpose: FormPurpose, amount: i64, currency: String, action: &str) -> FormEntry {
-    FormEntry {
+fn entry(
+    r: &Value,
+    purpose: FormPurpose,
+    amount: i64,
+    currency: String,
+    action: &str,
+) -> Result<FormEntry, WsError> {
+    Ok(FormEntry {
         order_id: str_field(r, "orderId"),
-        customer: r["customer"].clone(),
+        customer: checked_customer(&r["customer"])?,
         metadata: r["metadata"].clone(),
         ipn_target_url: str_field(r, "ipnTargetUrl"),
         manual_validation: asks_manual_validation(r),
         ..FormEntry::new(purpose, amount, currency, action)
-    }
+    })
 }
 
 /// Pays (or verifies) with the test card, sends the IPN, answers the `V4/Payment`.
@@ -84,7 +92,7 @@ pub(super) fn create_payment(app: &App, r: &Value) -> WsResult {
             ))
         }
     }
-    let entry = entry(r, FormPurpose::Payment, amount, currency, &action);
+    let entry = entry(r, FormPurpose::Payment, amount, currency, &action)?;
     Ok(settle(app, entry, card))
 }
 
@@ -93,7 +101,7 @@ pub(super) fn create_token(app: &App, r: &Value) -> WsResult {
     let card = payment_forms_card(r)?;
     let currency = currency_of(r)?;
     require_email(r)?;
-    let entry = entry(r, FormPurpose::Token, 0, currency, "REGISTER");
+    let entry = entry(r, FormPurpose::Token, 0, currency, "REGISTER")?;
     Ok(settle(app, entry, card))
 }
 
@@ -101,7 +109,7 @@ pub(super) fn create_token(app: &App, r: &Value) -> WsResult {
 pub(super) fn verify_payment_method(app: &App, r: &Value) -> WsResult {
     let card = payment_forms_card(r)?;
     let currency = currency_of(r)?;
-    let entry = entry(r, FormPurpose::Payment, 0, currency, "PAYMENT");
+    let entry = entry(r, FormPurpose::Payment, 0, currency, "PAYMENT")?;
     let tx = Tx::new(&entry, card, "VERIFICATION", 0);
     let paid = {
         let mut state = app.lyra();
@@ -166,10 +174,11 @@ pub(super) fn authenticate(_app: &App, r: &Value) -> WsResult {
 pub(super) fn update_token(app: &App, r: &Value) -> WsResult {
     let card = payment_forms_card(r)?;
     let token = super::token::token_of(r);
+    let update = checked_customer(&r["customer"])?;
     let customer = match app.lyra().active_token(&token) {
-        Some(existing) if r["customer"].is_object() => {
+        Some(existing) if update.is_object() => {
             let mut customer = existing.customer.clone();
-            super::customer_wallet::merge_customer(&mut customer, &r["customer"]);
+            super::customer_wallet::merge_customer(&mut customer, &update);
             customer
         }
         Some(existing) => existing.customer.clone(),
@@ -178,7 +187,7 @@ pub(super) fn update_token(app: &App, r: &Value) -> WsResult {
     let currency = currency_of(r)?;
     let entry = FormEntry {
         customer,
-        ..entry(r, FormPurpose::TokenUpdate(token), 0, currency, "REGISTER_UPDATE")
+        ..entry(r, FormPurpose::TokenUpdate(token), 0, currency, "REGISTER_UPDATE")?
     };
     Ok(settle(app, entry, card))
 }

@@ -68,12 +68,13 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
 /// `Token/UpdateCustomerDetails`: the buyer details of an active token, merged as
 /// CustomerWallet/Update merges them; answers the updated `V4/Token`.
 pub(super) fn update_customer_details(app: &App, r: &Value) -> WsResult {
+    let update = super::customer_wallet::checked_customer(&r["customer"])?;
     let mut state = app.lyra();
     let token = state
         .tokens
         .get_mut(&token_of(r))
         .filter(|t| t.cancellation_date.is_none())
         .ok_or(ALIAS_NOT_FOUND)?;
-    super::customer_wallet::merge_customer(&mut token.customer, &r["customer"]);
+    super::customer_wallet::merge_customer(&mut token.customer, &update);
     Ok(token_json(token))
 }

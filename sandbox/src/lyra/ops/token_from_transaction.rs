@@ -15,9 +15,9 @@ const TOKEN_CREATION_REFUSED: Code = ("PSP_035", "token creation refused");
 /// The only buyer fields the new token gets: `email` (the request's, else the transaction's),
 /// `billingDetails.language` and `shippingDetails.identityCode` (Systempay's playground page
 /// of the web service).
-fn token_customer(tx: &Tx, request: &Value) -> Value {
+fn token_customer(tx: &Tx, request_customer: &Value) -> Value {
     let from_tx = &tx.customer;
-    let email = request["customer"]["email"]
+    let email = request_customer["email"]
         .as_str()
         .or_else(|| from_tx["email"].as_str());
     let mut customer = Map::new();
@@ -35,6 +35,7 @@ fn token_customer(tx: &Tx, request: &Value) -> Value {
 
 /// `Charge/CreateTokenFromTransaction`.
 pub(super) fn create(app: &App, r: &Value) -> WsResult {
+    let request_customer = super::customer_wallet::checked_customer(&r["customer"])?;
     let uuid = r["uuid"].as_str().unwrap_or_default().to_owned();
     let mut state = app.lyra();
     let tx = state.transactions.get(&uuid).ok_or(TRANSACTION_NOT_FOUND)?;
@@ -45,7 +46,7 @@ pub(super) fn create(app: &App, r: &Value) -> WsResult {
         token: new_id(),
         card: tx.card,
         initial_issuer_transaction_identifier: tx.initial_issuer_transaction_identifier.clone(),
-        customer: token_customer(tx, r),
+        customer: token_customer(tx, &request_customer),
         creation_date: now_iso(),
         cancellation_date: None,
     };
