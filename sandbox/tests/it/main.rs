@@ -11,5 +11,6 @@ mod browser_spa;
 mod operations;
 mod reliability_delivery;
 mod sandbox_etpay;
+mod sandbox_etpay_direct_debit;
 mod sandbox_lyra;
 mod secrets;
