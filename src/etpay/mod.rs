@@ -28,8 +28,8 @@ pub use generated::Client as GeneratedClient;
 
 pub use claims::{OrderMismatch, PaymentClaims, PaymentStatus, SystemErrorClaims};
 pub use client::EtpayClient;
-pub use direct_debit::{direct_debit_body, DirectDebitSession};
 pub use config::{EtpayConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use direct_debit::{direct_debit_body, DirectDebitSession};
 pub use error::{EtpayError, EtpayErrorKind, VerifyError};
 pub use notification::{
     peek_session_token_unverified, sign_for_tests, Clock, FixedClock, Notification, SystemClock,

@@ -281,7 +281,10 @@ async fn start_direct_debit_session_errors_are_typed() {
     assert!(!format!("{err:?}").contains("your_merchant_api_token"));
 
     // A 200 without usable tokens is not a session; the key stays out of the error's text.
-    for body in [r#"{"terms_url":null}"#, r#"{"token":"","signature_token":"k3y"}"#] {
+    for body in [
+        r#"{"terms_url":null}"#,
+        r#"{"token":"","signature_token":"k3y"}"#,
+    ] {
         let (base, _seen) = serve_once(200, body).await;
         let client = EtpayClient::new(config(&base, "cl_demo_cl")).unwrap();
         let err = client.start_direct_debit_session().await.unwrap_err();

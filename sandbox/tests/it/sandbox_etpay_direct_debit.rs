@@ -48,7 +48,10 @@ async fn dd_start_session_answers_the_spec_shape_and_checks_the_body() {
     assert_eq!(first["token"].as_str().unwrap().len(), 64);
     assert_ne!(first["token"], first["signature_token"]);
     let (_, second) = post_raw(&url, &dd_body().to_string()).await;
-    assert_ne!(first["token"], second["token"], "each call opens a new session");
+    assert_ne!(
+        first["token"], second["token"],
+        "each call opens a new session"
+    );
 
     let mut wrong = dd_body();
     wrong["merchant_api_token"] = json!("not-the-token");
