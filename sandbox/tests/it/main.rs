@@ -11,6 +11,7 @@ mod browser_spa;
 mod operations;
 mod reliability_delivery;
 mod sandbox_etpay;
+mod sandbox_etpay_direct_debit;
 mod sandbox_lyra;
 mod sandbox_lyra_catalogue;
 mod secrets;
