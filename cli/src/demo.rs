@@ -321,7 +321,11 @@ async fn pay_by_token_from_transaction(
     };
     t.ok(
         "Charge/CreateTokenFromTransaction",
-        format!("token {}… for card {}", &token[..8], masked.unwrap_or_default()),
+        format!(
+            "token {}… for card {}",
+            &token[..8],
+            masked.unwrap_or_default()
+        ),
     );
     let payment = types::CreatePaymentRequest::builder()
         .amount(2500)

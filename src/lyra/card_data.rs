@@ -79,9 +79,7 @@ impl Pan {
         if all_digits(&value, 12..=19) {
             Ok(Pan(value))
         } else {
-            Err(CardDataError(
-                "a card number (PAN) must be 12 to 19 digits",
-            ))
+            Err(CardDataError("a card number (PAN) must be 12 to 19 digits"))
         }
     }
 
@@ -165,7 +163,10 @@ struct CardStringVisitor(&'static str);
 
 impl CardStringVisitor {
     fn refuse<T, E: serde::de::Error>(&self) -> Result<T, E> {
-        Err(E::custom(format!("{}: expected a string of digits", self.0)))
+        Err(E::custom(format!(
+            "{}: expected a string of digits",
+            self.0
+        )))
     }
 }
 
@@ -283,17 +284,38 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_without_being_quoted() {
-        for bad in ["4970-1000-0000-0055", "49701000", "49701000000000551234", ""] {
+        for bad in [
+            "4970-1000-0000-0055",
+            "49701000",
+            "49701000000000551234",
+            "",
+        ] {
             let error = Pan::new(bad).unwrap_err().to_string();
             assert!(bad.is_empty() || !error.contains(bad), "{error}");
             let decoded = serde_json::from_value::<Pan>(serde_json::json!(bad)).unwrap_err();
-            assert!(bad.is_empty() || !decoded.to_string().contains(bad), "{decoded}");
+            assert!(
+                bad.is_empty() || !decoded.to_string().contains(bad),
+                "{decoded}"
+            );
         }
-        for wrong_type in [serde_json::json!(4970100000000055_u64), serde_json::json!(9731)] {
-            let pan = serde_json::from_value::<Pan>(wrong_type.clone()).unwrap_err().to_string();
-            let code = serde_json::from_value::<SecurityCode>(wrong_type).unwrap_err().to_string();
-            assert!(!pan.contains("4970100000000055") && !pan.contains("9731"), "{pan}");
-            assert!(!code.contains("4970100000000055") && !code.contains("9731"), "{code}");
+        for wrong_type in [
+            serde_json::json!(4970100000000055_u64),
+            serde_json::json!(9731),
+        ] {
+            let pan = serde_json::from_value::<Pan>(wrong_type.clone())
+                .unwrap_err()
+                .to_string();
+            let code = serde_json::from_value::<SecurityCode>(wrong_type)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                !pan.contains("4970100000000055") && !pan.contains("9731"),
+                "{pan}"
+            );
+            assert!(
+                !code.contains("4970100000000055") && !code.contains("9731"),
+                "{code}"
+            );
         }
         assert!(SecurityCode::new("12").is_err());
         let error = serde_json::from_value::<SecurityCode>(serde_json::json!("97310"))

@@ -29,7 +29,11 @@ fn debug_of_requests_and_builders_masks_the_card() {
     let debug = format!("{decoded:?}");
     assert_clean(&debug);
     assert!(debug.contains(MASKED), "{debug}");
-    assert_eq!(serde_json::to_value(&decoded).unwrap(), pci_request(), "the wire keeps the values");
+    assert_eq!(
+        serde_json::to_value(&decoded).unwrap(),
+        pci_request(),
+        "the wire keeps the values"
+    );
 
     let form = types::PciPaymentForm::builder()
         .payment_method_type("CARD")
@@ -53,7 +57,9 @@ fn debug_of_requests_and_builders_masks_the_card() {
         .try_into();
     let error = bad.unwrap_err().to_string();
     assert!(!error.contains("4970-1000-0000-0055"), "{error}");
-    let code = "97310".parse::<pasarela::lyra::card_data::SecurityCode>().unwrap_err();
+    let code = "97310"
+        .parse::<pasarela::lyra::card_data::SecurityCode>()
+        .unwrap_err();
     assert!(!code.to_string().contains("97310"), "{code}");
 }
 
@@ -72,12 +78,18 @@ async fn the_client_sends_the_card_whole_and_its_errors_never_quote_it() {
     let failed = client.pci_create_payment(request).await.unwrap_err();
     assert_clean(&format!("{failed} {failed:?}"));
     let sent = server.requests()[0].json();
-    assert_eq!(sent["paymentForms"][0]["pan"], PAN, "the gateway gets the number");
+    assert_eq!(
+        sent["paymentForms"][0]["pan"], PAN,
+        "the gateway gets the number"
+    );
     assert_eq!(sent["paymentForms"][0]["securityCode"], CODE);
 
     // `call` with a request that does not decode: an invalid request, not sent, and the
     // error (with its source) quotes neither value, even when they have the wrong type.
-    for (pan, code) in [(json!("4970-1000-0000-0055"), json!("97310")), (json!(4970100000000055_u64), json!(9731))] {
+    for (pan, code) in [
+        (json!("4970-1000-0000-0055"), json!("97310")),
+        (json!(4970100000000055_u64), json!(9731)),
+    ] {
         let mut request = pci_request();
         request["paymentForms"][0]["pan"] = pan;
         request["paymentForms"][0]["securityCode"] = code;
@@ -88,7 +100,10 @@ async fn the_client_sends_the_card_whole_and_its_errors_never_quote_it() {
         let source = std::error::Error::source(&refused).map(ToString::to_string);
         let text = format!("{refused} {refused:?} {source:?}");
         assert_clean(&text);
-        assert!(!text.contains("4970-1000-0000-0055") && !text.contains("97310"), "{text}");
+        assert!(
+            !text.contains("4970-1000-0000-0055") && !text.contains("97310"),
+            "{text}"
+        );
     }
     assert_eq!(server.requests().len(), 1, "nothing else was sent");
 }

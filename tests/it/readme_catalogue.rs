@@ -24,13 +24,17 @@ fn code_spans(text: &str) -> Vec<&str> {
 
 #[test]
 fn the_readme_lists_every_method_of_the_spec_and_no_other() {
-    let listed: BTreeSet<&str> = code_spans(section(include_str!("../../README.md"), "lyra-methods"))
-        .into_iter()
-        .filter(|span| span.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-        .filter(|span| *span != "create_payment_silent")
-        .collect();
+    let listed: BTreeSet<&str> =
+        code_spans(section(include_str!("../../README.md"), "lyra-methods"))
+            .into_iter()
+            .filter(|span| span.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .filter(|span| *span != "create_payment_silent")
+            .collect();
     let spec: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.operation_id).collect();
-    assert_eq!(listed, spec, "README.md's list of methods and the spec differ");
+    assert_eq!(
+        listed, spec,
+        "README.md's list of methods and the spec differ"
+    );
 }
 
 #[test]
@@ -48,8 +52,14 @@ fn the_catalogue_table_is_the_spec() {
         rows.insert(web_service);
     }
     let spec: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.web_service).collect();
-    assert_eq!(rows, spec, "openapi/README.md's catalogue and the spec differ");
-    let heading = format!("## Web services covered (Lyra): {0} of {0}", OPERATIONS.len());
+    assert_eq!(
+        rows, spec,
+        "openapi/README.md's catalogue and the spec differ"
+    );
+    let heading = format!(
+        "## Web services covered (Lyra): {0} of {0}",
+        OPERATIONS.len()
+    );
     assert!(
         include_str!("../../openapi/README.md").contains(&heading),
         "the heading counts the table: {heading}"

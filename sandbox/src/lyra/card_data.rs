@@ -98,9 +98,13 @@ mod tests {
             message,
             r#"value={"pan":"4970-1XXXXXXXXX0055","securityCode":"[redacted]"} 497010XXXXXX0055, amount 1"#
         );
-        let error = payment_forms_card(&serde_json::json!({"paymentForms": [{"pan": "4970100000000055"}]}))
-            .unwrap_err();
+        let error =
+            payment_forms_card(&serde_json::json!({"paymentForms": [{"pan": "4970100000000055"}]}))
+                .unwrap_err();
         let detail = error.detail.unwrap_or_default();
-        assert!(detail.contains("497010XXXXXX0055") && !detail.contains("4970100000000055"), "{detail}");
+        assert!(
+            detail.contains("497010XXXXXX0055") && !detail.contains("4970100000000055"),
+            "{detail}"
+        );
     }
 }

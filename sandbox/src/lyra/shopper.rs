@@ -291,7 +291,10 @@ impl std::fmt::Debug for JsPay {
             .field("form_token", &self.form_token)
             .field("card", &pasarela::lyra::card_data::mask_pan(&self.card))
             .field("expiry", &self.expiry)
-            .field("security_code", &self.security_code.as_ref().map(|_| "[redacted]"))
+            .field(
+                "security_code",
+                &self.security_code.as_ref().map(|_| "[redacted]"),
+            )
             .finish_non_exhaustive()
     }
 }

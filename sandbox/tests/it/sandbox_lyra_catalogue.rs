@@ -85,7 +85,10 @@ impl Api {
             .await
             .unwrap();
         let answer: Value = serde_json::from_str(paid["krAnswer"].as_str().unwrap()).unwrap();
-        answer["transactions"][0]["uuid"].as_str().unwrap().to_owned()
+        answer["transactions"][0]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A token through PCI/Charge/CreateToken for a buyer reference.
@@ -112,7 +115,9 @@ fn card(pan: &str, code: &str) -> Value {
 async fn a_token_from_a_past_transaction_pays_server_to_server() {
     let (sandbox, api) = Api::start(SandboxConfig::default()).await;
     let customer = json!({"email": "old@example.com", "billingDetails": {"language": "ES", "firstName": "Ana"}});
-    let uuid = api.paid_transaction("order-ctft-1", "captured", customer).await;
+    let uuid = api
+        .paid_transaction("order-ctft-1", "captured", customer)
+        .await;
     let token = api
         .ok(
             "Charge/CreateTokenFromTransaction",
@@ -123,10 +128,7 @@ async fn a_token_from_a_past_transaction_pays_server_to_server() {
     assert_eq!(token["status"], "ACTIVE");
     assert_eq!(token["tokenDetails"]["pan"], "497010XXXXXX0009");
     // Only the documented buyer fields are copied.
-    assert_eq!(
-        token["customer"]["email"], "ana@example.com",
-        "{token:#}"
-    );
+    assert_eq!(token["customer"]["email"], "ana@example.com", "{token:#}");
     assert_eq!(token["customer"]["billingDetails"]["language"], "ES");
     assert!(token["customer"]["billingDetails"]["firstName"].is_null());
 
@@ -141,12 +143,20 @@ async fn a_token_from_a_past_transaction_pays_server_to_server() {
 
     // PSP_010 unknown transaction, PSP_035 refused or VERIFICATION.
     let unknown = api
-        .error("Charge/CreateTokenFromTransaction", json!({"uuid": "0".repeat(32)}))
+        .error(
+            "Charge/CreateTokenFromTransaction",
+            json!({"uuid": "0".repeat(32)}),
+        )
         .await;
     assert_eq!(unknown["errorCode"], "PSP_010");
-    let refused = api.paid_transaction("order-ctft-2", "refused", json!({})).await;
+    let refused = api
+        .paid_transaction("order-ctft-2", "refused", json!({}))
+        .await;
     let answer = api
-        .error("Charge/CreateTokenFromTransaction", json!({"uuid": refused}))
+        .error(
+            "Charge/CreateTokenFromTransaction",
+            json!({"uuid": refused}),
+        )
         .await;
     assert_eq!(answer["errorCode"], "PSP_035");
     let verification = api
@@ -173,7 +183,10 @@ async fn wallets_list_and_update_the_tokens_of_a_buyer_reference() {
     api.pci_token(CAPTURED, "someone-else").await;
 
     let wallet = api
-        .ok("CustomerWallet/Get", json!({"customerReference": "buyer-7"}))
+        .ok(
+            "CustomerWallet/Get",
+            json!({"customerReference": "buyer-7"}),
+        )
         .await;
     assert_eq!(wallet["_type"], "V4/CustomerWallet");
     let tokens: Vec<&Value> = wallet["tokens"].as_array().unwrap().iter().collect();
@@ -236,11 +249,14 @@ async fn wallets_list_and_update_the_tokens_of_a_buyer_reference() {
 #[tokio::test]
 async fn the_grey_list_takes_cards_bins_and_ip_addresses() {
     let (sandbox, api) = Api::start(SandboxConfig::default()).await;
-    let uuid = api.paid_transaction("order-grey-1", "paid", json!({})).await;
+    let uuid = api
+        .paid_transaction("order-grey-1", "paid", json!({}))
+        .await;
     let token = api.pci_token(TO_VALIDATE_MC, "buyer-grey").await;
     let add = |body: Value| api.call("Risk/AddToGreyList", body);
 
-    let card = add(json!({"greyListType": "PAYMENT_METHOD", "uuid": uuid, "reason": "chargeback"})).await;
+    let card =
+        add(json!({"greyListType": "PAYMENT_METHOD", "uuid": uuid, "reason": "chargeback"})).await;
     assert_eq!(
         card["answer"],
         json!({"greyListType": "PAYMENT_METHOD", "value": "497010XXXXXX0003", "reason": "chargeback", "_type": "V4/GreyList"})
@@ -253,14 +269,32 @@ async fn the_grey_list_takes_cards_bins_and_ip_addresses() {
     assert_eq!(ip["answer"]["value"], "203.0.113.7");
 
     for (body, code) in [
-        (json!({"greyListType": "PAYMENT_METHOD", "value": "497010"}), "INT_205"),
+        (
+            json!({"greyListType": "PAYMENT_METHOD", "value": "497010"}),
+            "INT_205",
+        ),
         (json!({"greyListType": "PAYMENT_METHOD"}), "INT_205"),
-        (json!({"greyListType": "IP_ADDRESS", "value": "not an address"}), "INT_205"),
-        (json!({"greyListType": "IP_ADDRESS", "uuid": uuid}), "INT_205"),
+        (
+            json!({"greyListType": "IP_ADDRESS", "value": "not an address"}),
+            "INT_205",
+        ),
+        (
+            json!({"greyListType": "IP_ADDRESS", "uuid": uuid}),
+            "INT_205",
+        ),
         (json!({"greyListType": "BIN", "value": "49"}), "INT_205"),
-        (json!({"greyListType": "PAYMENT_METHOD", "uuid": "0".repeat(32)}), "PSP_010"),
-        (json!({"greyListType": "BIN", "paymentMethodToken": "nope"}), "PSP_030"),
-        (json!({"greyListType": "EMAIL", "value": "a@example.com"}), "INT_902"),
+        (
+            json!({"greyListType": "PAYMENT_METHOD", "uuid": "0".repeat(32)}),
+            "PSP_010",
+        ),
+        (
+            json!({"greyListType": "BIN", "paymentMethodToken": "nope"}),
+            "PSP_030",
+        ),
+        (
+            json!({"greyListType": "EMAIL", "value": "a@example.com"}),
+            "INT_902",
+        ),
     ] {
         let envelope = add(body.clone()).await;
         assert_eq!(envelope["status"], "ERROR", "{body}");
@@ -285,7 +319,10 @@ async fn pci_web_services_pay_register_verify_and_authenticate_with_test_cards()
     assert_eq!(captured["orderStatus"], "PAID");
     let tx = &captured["transactions"][0];
     assert_eq!(tx["detailedStatus"], "CAPTURED");
-    assert_eq!(tx["transactionDetails"]["cardDetails"]["pan"], "497010XXXXXX0009");
+    assert_eq!(
+        tx["transactionDetails"]["cardDetails"]["pan"],
+        "497010XXXXXX0009"
+    );
     // The transaction is kept: Transaction/Get and refunds work as for form payments.
     let got = api.ok("Transaction/Get", json!({"uuid": tx["uuid"]})).await;
     assert_eq!(got["amount"], 2500);
@@ -296,7 +333,8 @@ async fn pci_web_services_pay_register_verify_and_authenticate_with_test_cards()
     let token = registered["transactions"][0]["paymentMethodToken"].clone();
     assert!(token.is_string(), "{registered:#}");
     assert_eq!(
-        api.ok("Token/Get", json!({"paymentMethodToken": token})).await["tokenDetails"]["pan"],
+        api.ok("Token/Get", json!({"paymentMethodToken": token}))
+            .await["tokenDetails"]["pan"],
         "497010XXXXXX0003"
     );
 
@@ -327,7 +365,9 @@ async fn pci_web_services_pay_register_verify_and_authenticate_with_test_cards()
         )
         .await;
     assert_eq!(updated["_type"], "V4/Payment");
-    let got = api.ok("Token/Get", json!({"paymentMethodToken": token})).await;
+    let got = api
+        .ok("Token/Get", json!({"paymentMethodToken": token}))
+        .await;
     assert_eq!(got["tokenDetails"]["effectiveBrand"], "MASTERCARD");
     assert_eq!(got["customer"]["email"], "ana@example.com");
 
@@ -356,19 +396,59 @@ async fn pci_web_services_pay_register_verify_and_authenticate_with_test_cards()
 
     // The documented errors.
     for (ws, body, code) in [
-        ("PCI/Charge/CreatePayment", json!({"amount": 0, "currency": "PEN", "paymentForms": [card(ACCEPTED, "123")]}), "INT_009"),
-        ("PCI/Charge/CreatePayment", json!({"amount": 10, "currency": "XXX", "paymentForms": [card(ACCEPTED, "123")]}), "INT_010"),
-        ("PCI/Charge/CreatePayment", json!({"amount": 10, "currency": "PEN", "formAction": "REGISTER_PAY", "paymentForms": [card(ACCEPTED, "123")]}), "INT_811"),
-        ("PCI/Charge/CreatePayment", json!({"amount": 10, "currency": "PEN", "formAction": "SILENT", "paymentForms": [card(ACCEPTED, "123")]}), "INT_875"),
-        ("PCI/Charge/CreateToken", json!({"paymentForms": [card(ACCEPTED, "123")], "customer": {}}), "INT_811"),
-        ("Token/Update", json!({"paymentMethodToken": "nope", "paymentForms": [card(ACCEPTED, "123")]}), "PSP_030"),
-        ("PCI/Charge/CreatePayment", json!({"amount": 10, "currency": "PEN", "paymentForms": []}), "INT_902"),
+        (
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 0, "currency": "PEN", "paymentForms": [card(ACCEPTED, "123")]}),
+            "INT_009",
+        ),
+        (
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 10, "currency": "XXX", "paymentForms": [card(ACCEPTED, "123")]}),
+            "INT_010",
+        ),
+        (
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 10, "currency": "PEN", "formAction": "REGISTER_PAY", "paymentForms": [card(ACCEPTED, "123")]}),
+            "INT_811",
+        ),
+        (
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 10, "currency": "PEN", "formAction": "SILENT", "paymentForms": [card(ACCEPTED, "123")]}),
+            "INT_875",
+        ),
+        (
+            "PCI/Charge/CreateToken",
+            json!({"paymentForms": [card(ACCEPTED, "123")], "customer": {}}),
+            "INT_811",
+        ),
+        (
+            "Token/Update",
+            json!({"paymentMethodToken": "nope", "paymentForms": [card(ACCEPTED, "123")]}),
+            "PSP_030",
+        ),
+        (
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 10, "currency": "PEN", "paymentForms": []}),
+            "INT_902",
+        ),
         // An amount beyond 64 bits passes the request schema but is no amount: never echoed.
-        ("PCI/Charge/CreatePayment", json!({"amount": 10, "currency": "PEN", "paymentForms": [card(ACCEPTED, "123")],
-            "customer": {"shoppingCart": {"taxAmount": -9.223372036854776e18}}}), "INT_902"),
-        ("CustomerWallet/Update", json!({"customerReference": "r", "customer": {"shoppingCart": {"taxAmount": -9.223372036854776e18}}}), "INT_902"),
+        (
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 10, "currency": "PEN", "paymentForms": [card(ACCEPTED, "123")],
+            "customer": {"shoppingCart": {"taxAmount": -9.223372036854776e18}}}),
+            "INT_902",
+        ),
+        (
+            "CustomerWallet/Update",
+            json!({"customerReference": "r", "customer": {"shoppingCart": {"taxAmount": -9.223372036854776e18}}}),
+            "INT_902",
+        ),
     ] {
-        assert_eq!(api.error(ws, body.clone()).await["errorCode"], code, "{ws} {body}");
+        assert_eq!(
+            api.error(ws, body.clone()).await["errorCode"],
+            code,
+            "{ws} {body}"
+        );
     }
     sandbox.shutdown().await;
 }
@@ -411,21 +491,46 @@ async fn card_data_never_comes_back_whole() {
     seen.push(paid);
     seen.push(api.call("Transaction/Get", json!({"uuid": uuid})).await);
     seen.push(api.call("Order/Get", json!({"orderId": "leak-1"})).await);
-    seen.push(api.call("Token/Get", json!({"paymentMethodToken": token})).await);
-    seen.push(api.call("CustomerWallet/Get", json!({"customerReference": "leak"})).await);
-    seen.push(api.call("Risk/AddToGreyList", json!({"greyListType": "PAYMENT_METHOD", "uuid": uuid})).await);
-    seen.push(api.call("PCI/Charge/Authenticate", json!({"amount": 1, "currency": "PEN", "paymentForm": card(PAN, CODE)})).await);
+    seen.push(
+        api.call("Token/Get", json!({"paymentMethodToken": token}))
+            .await,
+    );
+    seen.push(
+        api.call("CustomerWallet/Get", json!({"customerReference": "leak"}))
+            .await,
+    );
+    seen.push(
+        api.call(
+            "Risk/AddToGreyList",
+            json!({"greyListType": "PAYMENT_METHOD", "uuid": uuid}),
+        )
+        .await,
+    );
+    seen.push(
+        api.call(
+            "PCI/Charge/Authenticate",
+            json!({"amount": 1, "currency": "PEN", "paymentForm": card(PAN, CODE)}),
+        )
+        .await,
+    );
     // Input errors quote the offending value: never a whole number or a code.
     let bad_format = api
         .call("PCI/Charge/CreatePayment", json!({"amount": 1, "currency": "PEN", "paymentForms": [card("4970-1000-0000-0055", CODE)]}))
         .await;
     let bad_code = api
-        .call("PCI/Charge/CreatePayment", json!({"amount": 1, "currency": "PEN", "paymentForms": [card(PAN, "97310")]}))
+        .call(
+            "PCI/Charge/CreatePayment",
+            json!({"amount": 1, "currency": "PEN", "paymentForms": [card(PAN, "97310")]}),
+        )
         .await;
     let unknown_card = api
         .call("PCI/Charge/CreatePayment", json!({"amount": 1, "currency": "PEN", "paymentForms": [card("4970100000000055", CODE)]}))
         .await;
-    for (envelope, quoted) in [(&bad_format, "4970-1000-0000-0055"), (&bad_code, "97310"), (&unknown_card, "4970100000000055")] {
+    for (envelope, quoted) in [
+        (&bad_format, "4970-1000-0000-0055"),
+        (&bad_code, "97310"),
+        (&unknown_card, "4970100000000055"),
+    ] {
         assert_eq!(envelope["answer"]["errorCode"], "INT_902", "{envelope:#}");
         let text = envelope.to_string();
         assert!(!text.contains(quoted), "{text}");
@@ -465,10 +570,16 @@ async fn card_data_never_comes_back_whole() {
         texts.push(value.to_string());
     }
     for text in &texts {
-        assert!(!text.contains(PAN), "the whole card number came back: {text}");
+        assert!(
+            !text.contains(PAN),
+            "the whole card number came back: {text}"
+        );
         assert_ne!(text, CODE, "the security code came back");
         assert_ne!(text, "securityCode", "a security code field came back");
     }
-    assert!(texts.iter().any(|t| t.contains("497010XXXXXX0009")), "masked numbers are shown");
+    assert!(
+        texts.iter().any(|t| t.contains("497010XXXXXX0009")),
+        "masked numbers are shown"
+    );
     sandbox.shutdown().await;
 }

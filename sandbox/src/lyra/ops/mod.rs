@@ -53,7 +53,10 @@ const HANDLERS: &[(&str, Handler)] = &[
         "Charge/CreateTokenFromTransaction",
         token_from_transaction::create,
     ),
-    ("Token/UpdateCustomerDetails", token::update_customer_details),
+    (
+        "Token/UpdateCustomerDetails",
+        token::update_customer_details,
+    ),
     ("CustomerWallet/Get", customer_wallet::get),
     ("CustomerWallet/Update", customer_wallet::update),
     ("Risk/AddToGreyList", risk::add_to_grey_list),

@@ -132,7 +132,14 @@ pub(super) fn verify_payment_method(app: &App, r: &Value) -> WsResult {
 /// A dashed lowercase uuid (the form of 3-D Secure 2 ids).
 fn dashed_uuid() -> String {
     let h = new_id();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// `PCI/Charge/Authenticate`: a frictionless 3-D Secure 2 authentication in TEST mode
@@ -187,7 +194,13 @@ pub(super) fn update_token(app: &App, r: &Value) -> WsResult {
     let currency = currency_of(r)?;
     let entry = FormEntry {
         customer,
-        ..entry(r, FormPurpose::TokenUpdate(token), 0, currency, "REGISTER_UPDATE")?
+        ..entry(
+            r,
+            FormPurpose::TokenUpdate(token),
+            0,
+            currency,
+            "REGISTER_UPDATE",
+        )?
     };
     Ok(settle(app, entry, card))
 }
@@ -210,7 +223,10 @@ mod tests {
         .unwrap();
         assert_eq!(paid["orderStatus"], "PAID");
         let store = format!("{:?}", *app.lyra());
-        assert!(store.contains("497010XXXXXX0009"), "the card is kept masked");
+        assert!(
+            store.contains("497010XXXXXX0009"),
+            "the card is kept masked"
+        );
         assert!(!store.contains("4970100000000009"), "{store}");
         // Not the code itself: random ids may contain any 4 digits; the field is never kept.
         assert!(!store.contains("securityCode"), "{store}");

@@ -35,11 +35,11 @@ fn value_of(app: &App, kind: &str, r: &Value) -> Result<String, crate::lyra::err
     let names_card = r.get("uuid").is_some() || r.get("paymentMethodToken").is_some();
     match (kind, given) {
         ("PAYMENT_METHOD", Some(_)) => fail(INVALID_GREY_LIST),
-        ("PAYMENT_METHOD", None) => Ok(card_of(app, r)?
-            .ok_or(INVALID_GREY_LIST)?
-            .masked_pan()),
+        ("PAYMENT_METHOD", None) => Ok(card_of(app, r)?.ok_or(INVALID_GREY_LIST)?.masked_pan()),
         ("BIN", Some(_)) if names_card => fail(INVALID_GREY_LIST),
-        ("BIN", Some(bin)) if (6..=8).contains(&bin.len()) && bin.bytes().all(|b| b.is_ascii_digit()) => {
+        ("BIN", Some(bin))
+            if (6..=8).contains(&bin.len()) && bin.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             Ok(bin)
         }
         ("BIN", None) => Ok(card_of(app, r)?.ok_or(INVALID_GREY_LIST)?.bin().to_owned()),
