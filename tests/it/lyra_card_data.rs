@@ -107,3 +107,38 @@ async fn the_client_sends_the_card_whole_and_its_errors_never_quote_it() {
     }
     assert_eq!(server.requests().len(), 1, "nothing else was sent");
 }
+
+#[tokio::test]
+async fn token_update_with_card_data_posts_the_new_card() {
+    // A PCI-DSS merchant replaces a token's card server to server: the answer is the
+    // VERIFICATION payment (UNCONFIRMED type, so it comes as an `Answer`).
+    let paid = json!({"status": "SUCCESS", "webService": "Token/Update",
+        "answer": {"orderStatus": "PAID", "_type": "V4/Payment"}});
+    let server = TestServer::start(move |_| Reply::json(&paid)).await;
+    let client = LyraClient::new(&LyraConfig::new(
+        "69876357",
+        "testpassword_x",
+        server.base_url.as_str(),
+    ))
+    .unwrap();
+    let form: types::PciPaymentForm =
+        serde_json::from_value(pci_request()["paymentForms"][0].clone()).unwrap();
+    let request: types::TokenUpdateRequest = types::TokenUpdateRequest::builder()
+        .payment_method_token("d3d9cc0d24a4400e9d123e9e1b8f1793")
+        .payment_forms(vec![form])
+        .try_into()
+        .unwrap();
+    assert_clean(&format!("{request:?}"));
+    let answer = client.update_token(request).await.unwrap();
+    assert!(
+        matches!(answer, pasarela::lyra::Answer::Payment(_)),
+        "{answer:?}"
+    );
+    let sent = server.requests()[0].json();
+    assert_eq!(server.requests()[0].path, "/api-payment/V4/Token/Update");
+    assert_eq!(
+        sent,
+        json!({"paymentMethodToken": "d3d9cc0d24a4400e9d123e9e1b8f1793",
+               "paymentForms": [pci_request()["paymentForms"][0]]})
+    );
+}
