@@ -3,7 +3,9 @@
 # openapi/lyra-v4.yaml, with the share of build.rs (progenitor) and of compiling the generated
 # code, from cargo's --timings data. See BENCHMARKS.md.
 #
-#   benches/build-cost.sh
+#   benches/build-cost.sh             # this crate's cold build and rebuilds (BENCHMARKS.md section 6)
+#   benches/build-cost.sh merchant    # merchant apps on pasarela vs async-stripe, alternating runs
+#                                     # (benches/merchant-build-cost.sh; BENCHMARKS.md section 8)
 #
 # Environment (all optional):
 #   COLD_TARGET=/tmp/pasarela-cold   the separate target dir (emptied first: a cold build)
@@ -15,6 +17,9 @@
 #
 # Never touches the repo's own target/ directory.
 set -euo pipefail
+if [ "${1:-}" = merchant ]; then
+  exec "$(dirname "$0")/merchant-build-cost.sh"
+fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 COLD_TARGET="${COLD_TARGET:-/tmp/pasarela-cold}"
 SRC_COPY="${SRC_COPY:-1}"
