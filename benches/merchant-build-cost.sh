@@ -11,6 +11,9 @@
 #   stripe   the same app written with async-stripe (rustls-ring) + async-stripe-checkout
 #            (checkout_session), creating a checkout session; exact versions from crates.io
 #   client   the client crate alone (`cargo build -p pasarela --lib`, default features)
+#   base     the default app again, on pasarela at the commit BASE_REV (e.g. main): before/after
+#            a change in the same run (only when BASE_REV is set; then APPS defaults to
+#            "default base stripe")
 # For each: the cold `cargo build` (with --timings), the rebuild after touching src/main.rs
 # (src/lib.rs for the client alone), the crates in `cargo tree -e normal` (lines, and distinct
 # name+version) and the size of target/. Prints every run, the MEDIAN per app and the ratios
@@ -19,6 +22,7 @@
 #
 #   nice -n 5 benches/build-cost.sh merchant
 #   N=1 APPS="default stripe" nice -n 5 benches/build-cost.sh merchant
+#   BASE_REV=main nice -n 5 benches/build-cost.sh merchant
 #
 # Environment (all optional): N=3, APPS="rustls default stripe client", WORK=/tmp/pasarela-merchant-build
 # (emptied first; needs about 5 GiB), STRIPE_VERSION=1.0.0-rc.10, KEEP=0 (1: keep target dirs).
@@ -28,7 +32,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${N:-3}"
-APPS="${APPS:-rustls default stripe client}"
+BASE_REV="${BASE_REV:-}"
+if [ -n "$BASE_REV" ]; then APPS="${APPS:-default base stripe}"; else APPS="${APPS:-rustls default stripe client}"; fi
 WORK="${WORK:-/tmp/pasarela-merchant-build}"
 STRIPE_VERSION="${STRIPE_VERSION:-1.0.0-rc.10}"
 KEEP="${KEEP:-0}"
@@ -46,12 +51,18 @@ SRC="$WORK/pasarela"
 mkdir -p "$SRC"
 tar -C "$ROOT" --exclude=./target --exclude=./.git --exclude=./fuzz --exclude=./snapshots \
   -cf - . | tar -C "$SRC" -xf -
+if [ -n "$BASE_REV" ]; then
+  BASE_SRC="$WORK/pasarela-base"
+  mkdir -p "$BASE_SRC"
+  git -C "$ROOT" archive "$BASE_REV" | tar -C "$BASE_SRC" -xf -
+  echo "== base: $BASE_REV = $(git -C "$ROOT" rev-parse --short "$BASE_REV"); new: the work tree of $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD || echo ' (with uncommitted changes)')"
+fi
 
 # The merchant app on pasarela: builds a LyraClient and calls create_payment.
-pasarela_app() { # name dependency-spec
-  local app="$WORK/$1"
+pasarela_app() { # name dependency-spec [source]
+  local app="$WORK/$1" src="${3:-$SRC}"
   mkdir -p "$app/src"
-  cp "$SRC/Cargo.lock" "$app/Cargo.lock"
+  cp "$src/Cargo.lock" "$app/Cargo.lock"
   cat >"$app/Cargo.toml" <<EOF
 [package]
 name = "merchant-$1"
@@ -62,7 +73,7 @@ publish = false
 [workspace]
 
 [dependencies]
-pasarela = { path = "$SRC"$2 }
+pasarela = { path = "$src"$2 }
 tokio = { version = "1", features = ["rt", "macros"] }
 EOF
   cat >"$app/src/main.rs" <<'EOF'
@@ -130,6 +141,7 @@ for app in $APPS; do
   case "$app" in
     rustls) pasarela_app rustls ', default-features = false, features = ["rustls"]' ;;
     default) pasarela_app default '' ;;
+    base) pasarela_app base '' "$BASE_SRC" ;;
     stripe) stripe_app ;;
     client) ;;
     *) echo "unknown app $app" >&2; exit 2 ;;
@@ -181,7 +193,7 @@ build_one() { # app round
   mib="$(du -sm "$tgt" | cut -f1)"
   html="$(ls -t "$tgt"/cargo-timings/cargo-timing-2*.html 2>/dev/null | tail -1 || true)"
   [ -n "$html" ] && cp "$html" "$WORK/timings/$app-$round.html"
-  if [ "$app" = default ] || [ "$app" = client ]; then
+  if [ "$app" = default ] || [ "$app" = client ] || [ "$app" = base ]; then
     wc -l "$tgt"/debug/build/pasarela-*/out/{lyra,etpay,lyra_operations,lyra_answers}.rs \
       >"$WORK/lines-$app.txt" 2>/dev/null || true
   fi
@@ -216,7 +228,8 @@ for a in apps:
     med[a]["n"] = len(rs); med[a]["fail"] = sum(r[5] != "0" for r in rs)
 label = {"rustls": 'pasarela, `default-features = false, features = ["rustls"]`',
          "default": "pasarela, default features", "stripe": "async-stripe checkout (peer)",
-         "client": "the client crate alone (`-p pasarela --lib`)"}
+         "client": "the client crate alone (`-p pasarela --lib`)",
+         "base": "pasarela at BASE_REV, default features"}
 ref = med.get("stripe")
 print()
 print("| app | cold build (median) | rebuild after touch (median) | crates: `cargo tree -e normal` lines / distinct | target/ | cold vs stripe | runs (failed) |")
@@ -239,7 +252,7 @@ def crates(tree):
         if len(f) >= 2: out.add(f[0])
     return out
 
-for a in ("default", "client"):
+for a in ("default", "base", "client"):
     htmls = sorted(glob.glob(f"{work}/timings/{a}-*.html"))
     if not htmls: continue
     # The build-only tree: crates of pasarela's [build-dependencies] closure that the normal tree lacks.
@@ -260,12 +273,11 @@ for a in ("default", "client"):
               f"pasarela lib (generated + hand-written) {lib:.1f} s; the rest {rest:.1f} s")
         top = sorted(us, key=lambda u: -u["duration"])[:8]
         print("    slowest: " + ", ".join(f'{u["name"]} {u.get("target", "").strip()} {u["duration"]:.1f} s'.replace("  ", " ") for u in top))
-for a in ("default", "client"):
+for a in ("default", "base", "client"):
     p = f"{work}/lines-{a}.txt"
     if os.path.exists(p):
         print(f"\ngenerated lines ({a} build):")
         for line in open(p):
             f = line.split()
             print(f"  {f[0]:>7} {os.path.basename(f[1])}")
-        break
 EOF_PY
