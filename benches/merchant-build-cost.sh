@@ -8,8 +8,10 @@
 # EMPTY target directory of its own:
 #   rustls   a small merchant app on pasarela with default-features = false, features = ["rustls"]
 #   default  the same app on pasarela's default features (what `cargo add pasarela` gives)
-#   stripe   the same app written with async-stripe (rustls-ring) + async-stripe-checkout
-#            (checkout_session), creating a checkout session; exact versions from crates.io
+#   stripe   the same app written with async-stripe (rustls-ring + rustls-tls-webpki-roots: the
+#            hyper client with ring and the Mozilla roots, like pasarela; `rustls-ring` alone has
+#            no client type) + async-stripe-checkout (checkout_session), creating a checkout
+#            session; exact versions from crates.io
 #   client   the client crate alone (`cargo build -p pasarela --lib`, default features)
 #   base     the default app again, on pasarela at the commit BASE_REV (e.g. main): before/after
 #            a change in the same run (only when BASE_REV is set; then APPS defaults to
@@ -109,7 +111,7 @@ publish = false
 [workspace]
 
 [dependencies]
-async-stripe = { version = "=$STRIPE_VERSION", default-features = false, features = ["rustls-ring"] }
+async-stripe = { version = "=$STRIPE_VERSION", default-features = false, features = ["rustls-ring", "rustls-tls-webpki-roots"] }
 async-stripe-checkout = { version = "=$STRIPE_VERSION", features = ["checkout_session"] }
 tokio = { version = "1", features = ["rt", "macros"] }
 EOF
