@@ -163,6 +163,11 @@ for app in $APPS; do
   [ "$app" = client ] && pkg="-p pasarela"
   # shellcheck disable=SC2086
   (cd "${DIR[$app]}" && cargo tree -e normal $pkg --offline) >"$WORK/$app.tree"
+  # The code generator's own tree: pasarela's [build-dependencies] closure (the last section).
+  if [ "$app" != stripe ]; then
+    (cd "${DIR[$app]}" && cargo tree -p pasarela -e normal,build --offline) \
+      | sed -n '/^\[build-dependencies\]/,$p' >"$WORK/$app.gentree"
+  fi
   TREE_LINES[$app]="$(wc -l <"$WORK/$app.tree")"
   TREE_CRATES[$app]="$(sed 's/^[│├└─ ]*//; s/ (\*)$//; s/ (proc-macro)$//' "$WORK/$app.tree" \
     | awk 'NF {print $1" "$2}' | sort -u | wc -l)"
@@ -266,14 +271,23 @@ for a in ("default", "base", "client"):
         bs_compile = sum(u["duration"] for u in us if u["name"] == "pasarela" and "build-script" in u.get("target", "") and "run" not in u.get("target", ""))
         bs_run = sum(u["duration"] for u in us if u["name"] == "pasarela" and "(run)" in u.get("target", ""))
         lib = sum(u["duration"] for u in us if u["name"] == "pasarela" and "build-script" not in u.get("target", ""))
-        gen = [u for u in us if u["name"] not in normal]
-        gen = [u for u in gen if not u["name"].startswith("merchant")]
+        # Units of crates only the generator's tree has (pasarela's build-dependency closure
+        # minus the normal tree); crates both trees share (syn, serde, schemars…) are in "the rest",
+        # once, or twice when the host copy needs other features.
+        gentree = crates(f"{work}/{a}.gentree") - normal
+        gen = [u for u in us if u["name"] in gentree]
         gen_s = sum(u["duration"] for u in gen)
         rest = total - bs_compile - bs_run - lib - gen_s
         print(f"  {os.path.basename(html)}: {len(us)} units, sum {total:.1f} s: generator-only crates {gen_s:.1f} s ({len(gen)} units: "
               f"{', '.join(sorted({u['name'] for u in gen}))}); pasarela build script compile {bs_compile:.1f} s, run {bs_run:.1f} s; "
               f"pasarela lib (generated + hand-written) {lib:.1f} s; the rest {rest:.1f} s")
         top = sorted(us, key=lambda u: -u["duration"])[:8]
+        seen = {}
+        for u in us:
+            if "build-script" not in u.get("target", ""):
+                seen[(u["name"], u.get("version"))] = seen.get((u["name"], u.get("version")), 0) + 1
+        twice = sorted(f"{n} {v}" for (n, v), c in seen.items() if c > 1)
+        if twice: print(f"    compiled twice (host copy for the generator or proc macros, and the target copy): {', '.join(twice)}")
         print("    slowest: " + ", ".join(f'{u["name"]} {u.get("target", "").strip()} {u["duration"]:.1f} s'.replace("  ", " ") for u in top))
 for a in ("default", "base", "client"):
     p = f"{work}/lines-{a}.txt"
