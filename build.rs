@@ -309,8 +309,12 @@ fn generate(spec: &Spec) -> Result<String, String> {
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_map_type("::std::collections::BTreeMap")
-        .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // Only with the `schemars` feature (the contract tests): the derive on every schema is a
+    // large share of the client's compile time and no client code needs it (issue 18).
+    if env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
     for (component, rust_type) in spec.replacements {
         settings.with_replacement(
             *component,

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Result of a payment: ETpay's SDK shows a boolean, a production merchant sees a string.
@@ -21,7 +20,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// let s: PaymentStatus = serde_json::from_str("false").unwrap();
 /// assert!(!s.is_paid());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum PaymentStatus {
     /// `true` (paid) or `false`, as in ETpay's SDK README.
@@ -66,7 +66,8 @@ impl FromStr for PaymentStatus {
 /// `check_payment_status` answer.
 ///
 /// Only `session_token` is required: it is how the merchant finds the session's key.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PaymentClaims {
     /// The session token (`token` from `/session/initialize`).
     pub session_token: String,
@@ -221,7 +222,8 @@ impl fmt::Display for OrderMismatch {
 
 /// Claims of the system-error JWT ETpay sends when its backend fails. It is signed with the
 /// session token, so it is weaker evidence than [`PaymentClaims`]: treat it as "state unknown".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SystemErrorClaims {
     /// The session token (also the key of this JWT).
     pub session_token: String,

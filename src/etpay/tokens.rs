@@ -5,7 +5,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Secret;
@@ -72,13 +71,14 @@ macro_rules! secret_string {
             }
         }
 
-        impl JsonSchema for $name {
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
             fn schema_name() -> String {
                 stringify!($name).to_owned()
             }
 
             fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-                String::json_schema(gen)
+                <String as schemars::JsonSchema>::json_schema(gen)
             }
         }
     };

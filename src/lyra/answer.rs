@@ -94,6 +94,7 @@ macro_rules! answers {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for Answer {
             fn schema_name() -> String {
                 "Answer".to_owned()

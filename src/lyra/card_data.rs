@@ -11,7 +11,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Secret;
@@ -254,12 +253,13 @@ macro_rules! card_string {
             }
         }
 
-        impl JsonSchema for $name {
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
             fn schema_name() -> String {
                 stringify!($name).to_owned()
             }
             fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-                String::json_schema(gen)
+                <String as schemars::JsonSchema>::json_schema(gen)
             }
         }
     };
