@@ -17,6 +17,7 @@ mod claims;
 mod client;
 mod config;
 mod error;
+mod jwt_rules;
 pub mod notification;
 mod request;
 mod tokens;

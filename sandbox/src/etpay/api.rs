@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -14,7 +14,9 @@ use pasarela::Secret;
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::blocking::off_workers;
 use crate::etpay::state::Session;
+use crate::guard::simple_body_type;
 use crate::util::new_token;
 
 /// `POST /etpay/session/initialize` and `POST /etpay/merchant/check_payment_status`.
@@ -32,7 +34,27 @@ pub(super) fn message(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({"message": text}))).into_response()
 }
 
-/// Decodes and validates a request body against its component; checks the API token.
+/// Decodes and validates a request body against its component (off the async workers when
+/// it is large); checks the API token.
+async fn checked(
+    app: &Arc<App>,
+    component: &'static str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Value, Response> {
+    // A page can send these cross-site without a preflight; ETpay's SDK sends no type at all.
+    if let Some(media) = simple_body_type(headers) {
+        return Err(message(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("unsupported Content-Type {media}: send application/json"),
+        ));
+    }
+    let app = app.clone();
+    off_workers(body.len(), move || checked_request(&app, component, &body))
+        .await
+        .unwrap_or_else(|| Err(StatusCode::SERVICE_UNAVAILABLE.into_response()))
+}
+
 #[allow(clippy::result_large_err)] // the error is the HTTP answer itself
 fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
     let request: Value = serde_json::from_slice(body)
@@ -65,8 +87,8 @@ fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Res
 }
 
 /// `POST /etpay/session/initialize`.
-async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let request = match checked_request(&app, "SessionInitializeRequest", &body) {
+async fn initialize(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let request = match checked(&app, "SessionInitializeRequest", &headers, body).await {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -86,8 +108,12 @@ async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
 }
 
 /// `POST /etpay/merchant/check_payment_status`.
-async fn check_payment_status(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let request = match checked_request(&app, "CheckPaymentStatusRequest", &body) {
+async fn check_payment_status(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = match checked(&app, "CheckPaymentStatusRequest", &headers, body).await {
         Ok(request) => request,
         Err(response) => return response,
     };

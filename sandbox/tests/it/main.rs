@@ -8,8 +8,11 @@ mod support;
 
 mod browser;
 mod browser_spa;
+mod cross_site;
 mod operations;
+mod raw_http;
 mod reliability_delivery;
 mod sandbox_etpay;
 mod sandbox_lyra;
 mod secrets;
+mod slow_clients;
