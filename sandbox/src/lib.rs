@@ -41,6 +41,17 @@ pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord};
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
 
+/// The sandbox's routes and guard without a listener, for the fuzz target
+/// (`fuzz/fuzz_targets/sandbox_request.rs`), which calls it with `tower::ServiceExt::oneshot`.
+/// The base URL is `http://127.0.0.1:8080`. Not a stable API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_router(config: SandboxConfig) -> axum::Router {
+    let app = Arc::new(app::App::new(config));
+    app.set_base_url("http://127.0.0.1:8080".to_owned());
+    server::router(app)
+}
+
 /// A running sandbox. Dropping it leaves the server running until the runtime stops; call
 /// [`Sandbox::shutdown`] to stop it.
 pub struct Sandbox {

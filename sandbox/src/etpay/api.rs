@@ -36,6 +36,7 @@ pub(super) fn message(status: StatusCode, text: &str) -> Response {
 
 /// Decodes and validates a request body against its component (off the async workers when
 /// it is large); checks the API token.
+#[allow(clippy::result_large_err)] // the error is the HTTP answer itself
 async fn checked(
     app: &Arc<App>,
     component: &'static str,
