@@ -12,8 +12,9 @@
 //!   ([`CORS_ENDPOINTS`]) are cross-origin by design and answer with CORS (`lyra/shopper.rs`):
 //!   only the `Host` rule applies to them.
 //!
-//! The JSON APIs also refuse the body types a page can send without a CORS preflight
-//! ([`simple_body_type`]), each in its gateway's error shape (`lyra/api.rs`, `etpay/api.rs`).
+//! The JSON APIs (`/api-payment/V4/…`, `/etpay/…`, whatever route is added under them) also
+//! refuse the body types a page can send without a CORS preflight ([`simple_body_type`]), each
+//! in its gateway's error shape (`lyra/api.rs`, `etpay/api.rs`).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -29,17 +30,22 @@ use crate::app::App;
 /// its `json('GET', '/sandbox/lyra/js-form/…')` and `json('POST', '/sandbox/lyra/js-pay', …)`).
 pub(crate) const CORS_ENDPOINTS: [&str; 2] = ["/sandbox/lyra/js-form/", "/sandbox/lyra/js-pay"];
 
-/// The middleware: refuses foreign hosts and cross-site state changes, passes the rest on.
+/// The middleware: refuses foreign hosts, cross-site state changes and preflight-free body
+/// types on the JSON APIs; passes the rest on.
 pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    match refusal(
-        &app.config.allowed_hosts,
-        request.method(),
-        request.uri().path(),
-        request.headers(),
-    ) {
-        Some(response) => response,
-        None => next.run(request).await,
+    let (method, path, headers) = (request.method(), request.uri().path(), request.headers());
+    if let Some(response) = refusal(&app.config.allowed_hosts, method, path, headers) {
+        return response;
     }
+    if let Some(media) = simple_body_type(headers) {
+        if let Some(web_service) = path.strip_prefix("/api-payment/V4/") {
+            return crate::lyra::api::body_type_refused(&app, web_service, &media);
+        }
+        if path.starts_with("/etpay/") {
+            return crate::etpay::body_type_refused(&media);
+        }
+    }
+    next.run(request).await
 }
 
 /// Why a request is refused, as its answer; `None` lets it through.
@@ -126,7 +132,7 @@ fn host_name(host: &str) -> &str {
 /// The media type of a body a web page can send cross-site without a CORS preflight
 /// (`text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`), if that is what
 /// `Content-Type` says. No `Content-Type` at all is fine: ETpay's Python SDK sends none.
-pub(crate) fn simple_body_type(headers: &HeaderMap) -> Option<String> {
+fn simple_body_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?;
     let text = String::from_utf8_lossy(value.as_bytes());
     let media = text

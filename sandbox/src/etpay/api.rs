@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::blocking::off_workers;
 use crate::etpay::state::Session;
-use crate::guard::simple_body_type;
 use crate::util::new_token;
 
 /// `POST /etpay/session/initialize` and `POST /etpay/merchant/check_payment_status`.
@@ -35,29 +34,32 @@ pub(super) fn message(status: StatusCode, text: &str) -> Response {
 }
 
 /// Decodes and validates a request body against its component (off the async workers when
-/// it is large); checks the API token.
+/// it is large); checks the API token. The body's type was checked by `guard.rs`.
 #[allow(clippy::result_large_err)] // the error is the HTTP answer itself
-async fn checked(
+pub(super) async fn checked(
     app: &Arc<App>,
     component: &'static str,
-    headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Value, Response> {
-    // A page can send these cross-site without a preflight; ETpay's SDK sends no type at all.
-    if let Some(media) = simple_body_type(headers) {
-        return Err(message(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &format!("unsupported Content-Type {media}: send application/json"),
-        ));
-    }
     let app = app.clone();
     off_workers(body.len(), move || checked_request(&app, component, &body))
         .await
         .unwrap_or_else(|| Err(StatusCode::SERVICE_UNAVAILABLE.into_response()))
 }
 
+/// The answer to a body type a page can send cross-site without a preflight (`guard.rs`
+/// refuses those on the whole API): 415 with ETpay's error shape.
+pub(super) fn body_type_refused(media: &str) -> Response {
+    message(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        &format!("unsupported Content-Type {media}: send application/json"),
+    )
+}
+
+/// The synchronous part of [`checked`]; prefer `checked`, which keeps large bodies off the
+/// async workers.
 #[allow(clippy::result_large_err)] // the error is the HTTP answer itself
-fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
+pub(super) fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
     let request: Value = serde_json::from_slice(body)
         .map_err(|e| message(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")))?;
     if let Err(violations) = SpecValidator::etpay().validate(component, &request) {
@@ -88,8 +90,8 @@ fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Res
 }
 
 /// `POST /etpay/session/initialize`.
-async fn initialize(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let request = match checked(&app, "SessionInitializeRequest", &headers, body).await {
+async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request = match checked(&app, "SessionInitializeRequest", body).await {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -109,12 +111,8 @@ async fn initialize(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
 }
 
 /// `POST /etpay/merchant/check_payment_status`.
-async fn check_payment_status(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = match checked(&app, "CheckPaymentStatusRequest", &headers, body).await {
+async fn check_payment_status(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request = match checked(&app, "CheckPaymentStatusRequest", body).await {
         Ok(request) => request,
         Err(response) => return response,
     };

@@ -12,7 +12,6 @@ use axum::Json;
 
 use crate::app::App;
 use crate::blocking::off_workers;
-use crate::guard::simple_body_type;
 use crate::lyra::envelope::{authorised, decode, envelope, error_envelope};
 use crate::lyra::error::{fail, WsError, WsResult, INVALID_LOGIN, UNKNOWN_WEB_SERVICE};
 use crate::lyra::ops::{handler, request_component};
@@ -37,13 +36,16 @@ pub(crate) async fn handle(
     }
 }
 
+/// The answer to a body type a page can send cross-site without a preflight (`guard.rs`
+/// refuses those for every web service): INT_902 in the envelope.
+pub(crate) fn body_type_refused(app: &App, web_service: &str, media: &str) -> Response {
+    let error = WsError::invalid_input(format!(
+        "unsupported Content-Type {media}: send application/json"
+    ));
+    Json(error_envelope(app, web_service, error)).into_response()
+}
+
 fn answer(app: &App, web_service: &str, headers: &HeaderMap, body: &[u8]) -> WsResult {
-    // A page can send these cross-site without a preflight: refuse them (no type is fine).
-    if let Some(media) = simple_body_type(headers) {
-        return Err(WsError::invalid_input(format!(
-            "unsupported Content-Type {media}: send application/json"
-        )));
-    }
     if !authorised(app, headers) {
         return fail(INVALID_LOGIN);
     }

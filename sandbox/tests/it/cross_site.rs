@@ -158,6 +158,10 @@ async fn json_apis_refuse_preflight_free_body_types_but_not_a_missing_type() {
             .unwrap()
             .contains("Content-Type"));
     }
+    // Every route under the API, whoever adds it: Direct Debit too.
+    let text = "Content-Type: text/plain";
+    let answer = exchange(addr, &post("/etpay/dd/start-session", &host, &[text], "{}")).await;
+    assert_eq!(status(&answer), 415, "{answer}");
     // ETpay's Python SDK sends its JSON without any Content-Type.
     let answer = exchange(addr, &post(path, &host, &[], &session)).await;
     assert_eq!(status(&answer), 200, "{answer}");

@@ -13,6 +13,7 @@ mod operations;
 mod raw_http;
 mod reliability_delivery;
 mod sandbox_etpay;
+mod sandbox_etpay_direct_debit;
 mod sandbox_lyra;
 mod secrets;
 mod slow_clients;
