@@ -7,7 +7,7 @@
 //! claims carry `iat` but no `exp`; an optional maximum age is checked against a [`Clock`].
 //! `exp` and `nbf` are honoured when a JWT carries them (with [`FUTURE_SKEW`] of leeway), a
 //! header with `crit` is refused (RFC 7515 §4.1.11), and a header or claims object repeating a
-//! key is malformed. Inputs larger than [`MAX_INPUT_BYTES`](crate::input::MAX_INPUT_BYTES) are
+//! key is malformed. Inputs larger than [`MAX_INPUT_BYTES`] are
 //! refused before parsing.
 //!
 //! ```
