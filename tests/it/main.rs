@@ -15,6 +15,7 @@ mod api_surface;
 mod contract;
 mod etpay_client;
 mod etpay_jwt;
+mod etpay_jwt_edges;
 mod lyra_card_data;
 mod lyra_client;
 mod lyra_form;

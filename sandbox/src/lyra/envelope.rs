@@ -39,9 +39,13 @@ pub(crate) fn authorised(app: &App, headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let Some(encoded) = value.strip_prefix("Basic ") else {
+    // The scheme is case-insensitive (RFC 7235 §2.1): `basic` and `BASIC` are Basic too.
+    let Some((scheme, encoded)) = value.trim_start().split_once(' ') else {
         return false;
     };
+    if !scheme.eq_ignore_ascii_case("Basic") {
+        return false;
+    }
     let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
         return false;
     };
