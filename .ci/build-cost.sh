@@ -12,8 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Budgets: 2 cores, debug, rustc 1.95. The client alone built cold in 66.6–71.1 s on the
-# shared 2-core machine of BENCHMARKS.md (load 1.8–2.7; 243 s at load 5–6); lyra.rs + etpay.rs are 28,938 lines (30,228 before
-# the schemars derives became opt-in).
+# shared 2-core machine of BENCHMARKS.md (load 1.8–2.7; 243 s at load 5–6); lyra.rs + etpay.rs
+# are 28,938 lines (30,228 before the schemars derives became opt-in).
 BUDGET_SECONDS="${BUDGET_SECONDS:-120}"
 BUDGET_LINES="${BUDGET_LINES:-30000}"
 tgt="$(mktemp -d "${TMPDIR:-/tmp}/pasarela-ci-build-cost.XXXXXX")"
