@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::lyra::cards::{CardOutcome, TestCard};
-use crate::store::Bounded;
+use crate::lyra::error::WsError;
+use crate::url_check::check_url;
+use crate::store::{json_weight, str_weight, Bounded, Weigh};
 use crate::util::{new_form_token, new_id, now_iso};
 
 /// The currency of a form whose request names none (Token/Update, payment orders).
@@ -44,6 +46,8 @@ pub(crate) struct FormEntry {
     pub manual_validation: bool,
     pub created: Instant,
     pub used: bool,
+    /// Replaced by `Charge/UpdatePaymentAmount`'s new formToken: refused like an expired one.
+    pub superseded: bool,
     /// Refused attempts through the embedded form (the shopper may retry up to
     /// `MAX_FORM_ATTEMPTS` times with the same formToken).
     pub refusals: u32,
@@ -72,9 +76,62 @@ impl FormEntry {
             manual_validation: false,
             created: Instant::now(),
             used: false,
+            superseded: false,
             refusals: 0,
         }
     }
+}
+
+impl Weigh for FormEntry {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.currency.len()
+            + self.form_action.len()
+            + str_weight(&self.order_id)
+            + json_weight(&self.customer)
+            + json_weight(&self.metadata)
+            + str_weight(&self.ipn_target_url)
+            + str_weight(&self.payment_method_token)
+            + str_weight(&self.initial_issuer_transaction_identifier)
+    }
+}
+
+/// Why a formToken cannot be paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FormRefusal {
+    /// Unknown, expired or superseded.
+    NotFound,
+    /// Already paid (or out of attempts).
+    Used,
+}
+
+/// The most a free-form object the sandbox keeps (`customer`, `metadata`, a payment order or
+/// subscription request) may weigh; larger ones are refused when received, so one request
+/// cannot crowd the other entries out of a store's byte budget.
+pub(crate) const MAX_STORED_JSON: usize = 64 << 10;
+
+/// `value` (the request's field `name`) if it weighs at most [`MAX_STORED_JSON`], else INT_902
+/// naming the field.
+pub(crate) fn storable(name: &str, value: &Value) -> Result<Value, WsError> {
+    let weight = json_weight(value);
+    if weight > MAX_STORED_JSON {
+        return Err(WsError::invalid_input(format!(
+            "Invalid input value [name={name}]: about {weight} bytes, the sandbox keeps at most {MAX_STORED_JSON}"
+        )));
+    }
+    Ok(value.clone())
+}
+
+/// The request's URL field `name` if it passes [`check_url`], else INT_902 naming the field
+/// (Lyra documents no code of its own for a bad URL).
+pub(crate) fn url_field(r: &Value, name: &str) -> Result<Option<String>, WsError> {
+    let Some(url) = r.get(name).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    check_url(url).map_err(|problem| {
+        WsError::invalid_input(format!("Invalid input value [name={name}]: {problem}"))
+    })?;
+    Ok(Some(url.to_owned()))
 }
 
 /// True when a request asks for manual validation
@@ -231,6 +288,24 @@ impl Tx {
     }
 }
 
+impl Weigh for Tx {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.uuid.len()
+            + self.currency.len()
+            + self.creation_date.len()
+            + str_weight(&self.order_id)
+            + str_weight(&self.payment_method_token)
+            + str_weight(&self.parent_uuid)
+            + str_weight(&self.payment_order_id)
+            + str_weight(&self.ipn_target)
+            + str_weight(&self.initial_issuer_transaction_identifier)
+            + json_weight(&self.metadata)
+            + json_weight(&self.customer)
+            + self.authentication.as_ref().map_or(0, |_| 4 * 64)
+    }
+}
+
 /// A payment order.
 #[derive(Clone, Debug)]
 pub(crate) struct PaymentOrder {
@@ -239,6 +314,16 @@ pub(crate) struct PaymentOrder {
     pub status: &'static str,
     pub creation_date: String,
     pub update_date: Option<String>,
+}
+
+impl Weigh for PaymentOrder {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + self.creation_date.len()
+            + str_weight(&self.update_date)
+            + json_weight(&self.request)
+    }
 }
 
 /// A registered payment method.
@@ -254,12 +339,32 @@ pub(crate) struct Token {
     pub cancellation_date: Option<String>,
 }
 
+impl Weigh for Token {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.token.len()
+            + self.creation_date.len()
+            + str_weight(&self.initial_issuer_transaction_identifier)
+            + str_weight(&self.cancellation_date)
+            + json_weight(&self.customer)
+    }
+}
+
 /// A subscription.
 #[derive(Clone, Debug)]
 pub(crate) struct Subscription {
     pub id: String,
     pub request: Value,
     pub cancel_date: Option<String>,
+}
+
+impl Weigh for Subscription {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + str_weight(&self.cancel_date)
+            + json_weight(&self.request)
+    }
 }
 
 /// Everything the Lyra emulation remembers.
@@ -285,11 +390,26 @@ impl LyraState {
         }
     }
 
-    /// A formToken that exists and has not expired.
+    /// A formToken that exists, has not expired and was not superseded.
     pub(crate) fn live_form(&self, form_token: &str) -> Option<&FormEntry> {
         self.form_tokens
             .get(&form_token.to_owned())
-            .filter(|e| e.created.elapsed() < self.form_token_ttl)
+            .filter(|e| !e.superseded && e.created.elapsed() < self.form_token_ttl)
+    }
+
+    /// Marks a live, unused formToken used and returns its entry: the check and the change
+    /// happen under the one lock the caller holds, so a formToken is paid at most once.
+    pub(crate) fn take_form(&mut self, form_token: &str) -> Result<FormEntry, FormRefusal> {
+        let ttl = self.form_token_ttl;
+        match self.form_tokens.get_mut(&form_token.to_owned()) {
+            Some(e) if e.superseded || e.created.elapsed() >= ttl => Err(FormRefusal::NotFound),
+            Some(e) if e.used => Err(FormRefusal::Used),
+            Some(e) => {
+                e.used = true;
+                Ok(e.clone())
+            }
+            None => Err(FormRefusal::NotFound),
+        }
     }
 
     /// Stores `entry` under a new formToken and returns the formToken.

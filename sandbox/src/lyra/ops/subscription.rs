@@ -6,12 +6,12 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::lyra::error::{fail, WsResult, ALIAS_NOT_FOUND};
-use crate::lyra::model::{LyraState, Subscription};
+use crate::lyra::model::{storable, LyraState, Subscription};
 use crate::lyra::render::{
     response_code, subscription_json, typed, ResponseCode, ACTION_COMPLETED,
     SUBSCRIPTION_NOT_FOUND, TOKEN_NOT_FOUND,
 };
-use crate::util::{merge, new_id, now_iso, str_field};
+use crate::util::{declared_fields, merge_declared, new_id, now_iso, str_field};
 
 /// `Charge/CreateSubscription`, on an active token.
 pub(super) fn create(app: &App, r: &Value) -> WsResult {
@@ -23,7 +23,7 @@ pub(super) fn create(app: &App, r: &Value) -> WsResult {
     let id = new_id();
     let subscription = Subscription {
         id: id.clone(),
-        request: r.clone(),
+        request: storable("(body)", &declared_fields(r, "CreateSubscriptionRequest"))?,
         cancel_date: None,
     };
     state.subscriptions.insert(id.clone(), subscription);
@@ -54,10 +54,18 @@ pub(super) fn get(app: &App, r: &Value) -> WsResult {
     }
 }
 
-/// `Subscription/Update`: merges the request into the stored one.
+/// `Subscription/Update`: merges the fields the update request declares into the stored
+/// request (unknown keys never accumulate).
 pub(super) fn update(app: &App, r: &Value) -> WsResult {
-    let code = find(&mut app.lyra(), r).map(|s| merge(&mut s.request, r));
-    Ok(response_code(code.err().unwrap_or(ACTION_COMPLETED)))
+    let mut state = app.lyra();
+    let subscription = match find(&mut state, r) {
+        Ok(subscription) => subscription,
+        Err(code) => return Ok(response_code(code)),
+    };
+    let mut request = subscription.request.clone();
+    merge_declared(&mut request, r, "SubscriptionUpdateRequest");
+    subscription.request = storable("(body)", &request)?;
+    Ok(response_code(ACTION_COMPLETED))
 }
 
 /// `Subscription/Cancel`, at `terminationDate` or now.

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::lyra::error::{fail, WsResult, ALIAS_NOT_FOUND};
-use crate::lyra::model::{FormEntry, FormPurpose, DEFAULT_CURRENCY};
+use crate::lyra::model::{storable, FormEntry, FormPurpose, DEFAULT_CURRENCY};
 use crate::lyra::render::{
     payment_form, response_code, token_json, ACTION_COMPLETED, TOKEN_NOT_FOUND,
 };
@@ -54,7 +54,7 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
     let purpose = FormPurpose::TokenUpdate(token.clone());
     let entry = FormEntry {
         order_id: str_field(r, "orderId"),
-        customer: r["customer"].clone(),
+        customer: storable("customer", &r["customer"])?,
         payment_method_token: Some(token),
         ..FormEntry::new(purpose, 0, currency, "REGISTER_UPDATE")
     };
