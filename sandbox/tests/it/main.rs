@@ -8,6 +8,8 @@ mod support;
 
 mod browser;
 mod browser_spa;
+mod hardening_state;
+mod hardening_urls;
 mod operations;
 mod reliability_delivery;
 mod sandbox_etpay;

@@ -72,3 +72,32 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
     order.update_date = Some(now_iso());
     Ok(payment_order_json(order, &app.payment_order_url(&id)))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::SandboxConfig;
+
+    #[test]
+    fn updates_with_new_unknown_keys_do_not_grow_the_stored_order() {
+        let app = App::new(SandboxConfig::default());
+        let created = create(
+            &app,
+            &json!({"amount": 1000, "currency": "PEN", "channelOptions": {"channelType": "URL"}, "junk": "j"}),
+        )
+        .unwrap();
+        let id = created["paymentOrderId"].as_str().unwrap().to_owned();
+        for n in 0..50 {
+            let mut change = json!({"paymentOrderId": id, "channelOptions": {"channelType": "URL"}, "amount": 900});
+            change[format!("unknown-{n}")] = json!("u".repeat(10_000));
+            update(&app, &change).unwrap();
+        }
+        let state = app.lyra();
+        let request = &state.payment_orders.get(&id).unwrap().request;
+        let keys: Vec<&String> = request.as_object().unwrap().keys().collect();
+        assert!(keys.iter().all(|k| !k.starts_with("unknown") && *k != "junk"), "{keys:?}");
+        assert_eq!(request["amount"], 900);
+    }
+}

@@ -75,3 +75,47 @@ pub(super) fn cancel(app: &App, r: &Value) -> WsResult {
     });
     Ok(response_code(code.err().unwrap_or(ACTION_COMPLETED)))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::SandboxConfig;
+    use crate::lyra::cards::TEST_CARDS;
+    use crate::lyra::model::Token;
+
+    #[test]
+    fn updates_with_new_unknown_keys_do_not_grow_the_stored_subscription() {
+        let app = App::new(SandboxConfig::default());
+        let token = "t".repeat(32);
+        app.lyra().tokens.insert(
+            token.clone(),
+            Token {
+                token: token.clone(),
+                card: &TEST_CARDS[0],
+                initial_issuer_transaction_identifier: None,
+                customer: Value::Null,
+                creation_date: now_iso(),
+                cancellation_date: None,
+            },
+        );
+        let created = create(
+            &app,
+            &json!({"amount": 1000, "currency": "PEN", "effectDate": "2030-01-01T00:00:00+00:00",
+                    "paymentMethodToken": token, "rrule": "RRULE:FREQ=MONTHLY", "junk": "j"}),
+        )
+        .unwrap();
+        let id = created["subscriptionId"].as_str().unwrap().to_owned();
+        for n in 0..50 {
+            let mut change = json!({"subscriptionId": id, "paymentMethodToken": token, "amount": 900});
+            change[format!("unknown-{n}")] = json!("u".repeat(10_000));
+            update(&app, &change).unwrap();
+        }
+        let state = app.lyra();
+        let request = &state.subscriptions.get(&id).unwrap().request;
+        let keys: Vec<&String> = request.as_object().unwrap().keys().collect();
+        assert!(keys.iter().all(|k| !k.starts_with("unknown") && *k != "junk"), "{keys:?}");
+        assert_eq!(request["amount"], 900);
+    }
+}
