@@ -4,7 +4,8 @@
 Starts `pasarela sandbox` (the binary given, logging notification attempts), then, as the issue's
 attack did: (a) 1,200 ETpay sessions whose bodies carry ~1.8 MB; (b) 400 Lyra formTokens whose
 `metadata` carries ~1.8 MB; (c) one payment order updated 300 times, each time with a new ~1.8 MB
-unknown key; (d) 60 payments whose `ipnTargetUrl` is 1.9 MB long. Prints the sandbox's RSS after
+unknown key; (e) 3,000 formTokens with 60 KB of metadata (small enough to be kept: the store's
+byte budget applies); (d) 60 payments whose `ipnTargetUrl` is 1.9 MB long. Prints the sandbox's RSS after
 each step, the size of `GET /sandbox/notifications` and of the sandbox's log, and how each request
 was answered. Standard library only.
 
@@ -134,6 +135,14 @@ def main():
                 f"unknown-{i}": big})
             tally(counts, status if status == "SUCCESS" else answer.get("errorCode"))
         print(f"(c) one payment order updated {n(300)} times with a new 1.8 MB unknown key: answers {counts}; RSS {rss_mib(proc.pid)} MiB")
+
+        counts = {}
+        kept = "k" * 60_000  # under the 64 KiB a stored object may weigh: accepted and kept
+        for i in range(n(3000)):
+            status, answer = lyra(c, "Charge/CreatePayment", {
+                "amount": 990, "currency": "PEN", "metadata": {"cart": kept}})
+            tally(counts, status if status == "SUCCESS" else answer.get("errorCode"))
+        print(f"(e) {n(3000)} formTokens with 60 KB metadata: answers {counts}; RSS {rss_mib(proc.pid)} MiB")
 
         counts = {}
         long_url = "http://127.0.0.1:9/" + "u" * 1_900_000

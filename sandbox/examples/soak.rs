@@ -161,7 +161,10 @@ impl Soak {
         let answer = if timed {
             self.normal("Order/Get", body).await
         } else {
-            self.lyra("Order/Get", &body).await.ok().map(|e| e["answer"].clone())
+            self.lyra("Order/Get", &body)
+                .await
+                .ok()
+                .map(|e| e["answer"].clone())
         };
         let count = answer
             .as_ref()
@@ -203,7 +206,8 @@ async fn normal_worker(soak: Arc<Soak>, worker: usize) {
                 Err(e) => soak.stats.fail(e),
             }
         }
-        soak.normal("Charge/SDKTest", json!({"value": "soak"})).await;
+        soak.normal("Charge/SDKTest", json!({"value": "soak"}))
+            .await;
     }
 }
 
@@ -235,10 +239,15 @@ async fn slow_connection(soak: Arc<Soak>) {
 async fn big_bodies(soak: Arc<Soak>) {
     let big = "x".repeat(1 << 20);
     let order = soak
-        .lyra("Charge/CreatePaymentOrder", &json!({"amount": 1000, "currency": "PEN",
-              "channelOptions": {"channelType": "URL"}}))
+        .lyra(
+            "Charge/CreatePaymentOrder",
+            &json!({"amount": 1000, "currency": "PEN",
+              "channelOptions": {"channelType": "URL"}}),
+        )
         .await;
-    let order_id = order.map(|e| e["answer"]["paymentOrderId"].clone()).unwrap_or_default();
+    let order_id = order
+        .map(|e| e["answer"]["paymentOrderId"].clone())
+        .unwrap_or_default();
     let mut n = 0u64;
     while soak.running() {
         n += 1;
@@ -255,13 +264,19 @@ async fn big_bodies(soak: Arc<Soak>) {
                 .map(drop)
                 .map_err(|e| e.to_string()),
             1 => soak
-                .lyra("Charge/CreatePayment", &json!({"amount": 990, "currency": "PEN",
-                      "metadata": {"cart": big}}))
+                .lyra(
+                    "Charge/CreatePayment",
+                    &json!({"amount": 990, "currency": "PEN",
+                      "metadata": {"cart": big}}),
+                )
                 .await
                 .map(drop),
             _ => soak
-                .lyra("Charge/PaymentOrder/Update", &json!({"paymentOrderId": order_id,
-                      "channelOptions": {"channelType": "URL"}, format!("big-{n}"): big}))
+                .lyra(
+                    "Charge/PaymentOrder/Update",
+                    &json!({"paymentOrderId": order_id,
+                      "channelOptions": {"channelType": "URL"}, format!("big-{n}"): big}),
+                )
                 .await
                 .map(drop),
         };
@@ -276,12 +291,18 @@ async fn racing_pays(soak: Arc<Soak>, worker: usize) {
         let order_id = format!("race-{worker}-{n}");
         soak.stats.hostile.fetch_add(1, Ordering::Relaxed);
         let Ok(form) = soak
-            .lyra("Charge/CreatePayment", &json!({"amount": 500, "currency": "PEN", "orderId": order_id}))
+            .lyra(
+                "Charge/CreatePayment",
+                &json!({"amount": 500, "currency": "PEN", "orderId": order_id}),
+            )
             .await
         else {
             continue;
         };
-        let form_token = form["answer"]["formToken"].as_str().unwrap_or_default().to_owned();
+        let form_token = form["answer"]["formToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let racers: Vec<_> = (0..8)
             .map(|_| {
                 let (soak, form_token) = (soak.clone(), form_token.clone());
@@ -303,8 +324,11 @@ async fn racing_pays(soak: Arc<Soak>, worker: usize) {
 /// Hostile: one payment order updated again and again, each time with a new unknown key.
 async fn unknown_keys(soak: Arc<Soak>) {
     let Ok(order) = soak
-        .lyra("Charge/CreatePaymentOrder", &json!({"amount": 1000, "currency": "PEN",
-              "channelOptions": {"channelType": "URL"}}))
+        .lyra(
+            "Charge/CreatePaymentOrder",
+            &json!({"amount": 1000, "currency": "PEN",
+              "channelOptions": {"channelType": "URL"}}),
+        )
         .await
     else {
         return;
@@ -337,7 +361,7 @@ async fn monitor(soak: Arc<Soak>, pid: Option<u32>, started: Instant) {
         tick += 1;
         let rss = pid.and_then(rss_kib).unwrap_or(0);
         soak.stats.max_rss_kib.fetch_max(rss, Ordering::Relaxed);
-        if tick % 10 == 0 {
+        if tick.is_multiple_of(10) {
             let s = &soak.stats;
             println!(
                 "t={:>5}s rss={:>4}MiB normal={} hostile={} failed={} lost={} duplicated={}",
@@ -365,9 +389,16 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 fn report(o: &Options, s: &Stats) -> bool {
     let mut latencies = std::mem::take(&mut *s.latencies_us.lock().unwrap());
     latencies.sort_unstable();
-    let (normal, hostile) = (s.normal.load(Ordering::Relaxed), s.hostile.load(Ordering::Relaxed));
+    let (normal, hostile) = (
+        s.normal.load(Ordering::Relaxed),
+        s.hostile.load(Ordering::Relaxed),
+    );
     let total = normal + hostile;
-    let hostile_pct = if total == 0 { 0.0 } else { hostile as f64 * 100.0 / total as f64 };
+    let hostile_pct = if total == 0 {
+        0.0
+    } else {
+        hostile as f64 * 100.0 / total as f64
+    };
     let p99 = percentile(&latencies, 0.99);
     let rss_mib = s.max_rss_kib.load(Ordering::Relaxed) / 1024;
     let (failed, lost, duplicated) = (
@@ -389,7 +420,10 @@ fn report(o: &Options, s: &Stats) -> bool {
     let checks = [
         (failed == 0, "normal requests failed"),
         (lost == 0 && duplicated == 0, "payments lost or duplicated"),
-        (o.pid.is_none() || rss_mib <= o.max_rss_mib, "RSS over --max-rss-mib"),
+        (
+            o.pid.is_none() || rss_mib <= o.max_rss_mib,
+            "RSS over --max-rss-mib",
+        ),
         (p99 <= o.max_p99_ms, "normal p99 over --max-p99-ms"),
         (hostile_pct >= 20.0, "less than 20 % hostile requests"),
         (normal > 0, "no normal request was served"),
@@ -421,7 +455,10 @@ async fn main() {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("an HTTP client"),
-        auth: format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials)),
+        auth: format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        ),
         stats: Stats::default(),
         stop: AtomicBool::new(false),
     });
@@ -438,7 +475,11 @@ async fn main() {
         // Slow connections sleep up to 5 s before they notice the stop.
         let _ = tokio::time::timeout(Duration::from_secs(40), task).await;
     }
-    println!("ran {:.0}s against {}", started.elapsed().as_secs_f64(), o.url);
+    println!(
+        "ran {:.0}s against {}",
+        started.elapsed().as_secs_f64(),
+        o.url
+    );
     if !report(&o, &soak.stats) {
         std::process::exit(1);
     }

@@ -116,8 +116,7 @@ impl<K: Eq + Hash + Clone, V: Weigh> Bounded<K, V> {
     }
 
     fn evict(&mut self) {
-        while self.order.len() > self.capacity
-            || (self.bytes > self.budget && self.order.len() > 1)
+        while self.order.len() > self.capacity || (self.bytes > self.budget && self.order.len() > 1)
         {
             let Some(old) = self.order.pop_front() else {
                 break;

@@ -109,7 +109,10 @@ mod tests {
             ("gopher://127.0.0.1:25/x", UrlProblem::Scheme),
             ("ftp://example.com/", UrlProblem::Scheme),
             ("data:text/html,<script>x</script>", UrlProblem::Scheme),
-            ("http://shop.example/\r\nSet-Cookie: a=b", UrlProblem::ControlCharacter),
+            (
+                "http://shop.example/\r\nSet-Cookie: a=b",
+                UrlProblem::ControlCharacter,
+            ),
             ("http://shop.example/\nx", UrlProblem::ControlCharacter),
             ("http://shop.example/\tx", UrlProblem::ControlCharacter),
             ("http://shop.example/ x", UrlProblem::ControlCharacter),
@@ -128,7 +131,10 @@ mod tests {
     #[test]
     fn shown_urls_hide_credentials_and_are_capped() {
         let shown = shown_url("http://merchant:s3cret@127.0.0.1:9/ipn");
-        assert!(!shown.contains("s3cret") && !shown.contains("merchant"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("merchant"),
+            "{shown}"
+        );
         assert!(shown.starts_with("http://***@127.0.0.1:9/ipn"), "{shown}");
         assert!(!shown_url("not a url: user:pw@host").contains("pw"));
         let long = shown_url(&format!("http://h/{}", "a".repeat(10_000)));

@@ -61,7 +61,10 @@ impl Session {
         }
         if let Some(concat) = request.get("concat").and_then(Value::as_str) {
             if concat.len() > 8 || concat.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err("invalid field concat: at most 8 characters, no spaces or control characters".into());
+                return Err(
+                    "invalid field concat: at most 8 characters, no spaces or control characters"
+                        .into(),
+                );
             }
         }
         let kept: Map<String, Value> = KEPT_FIELDS

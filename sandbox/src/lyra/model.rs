@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::lyra::cards::{CardOutcome, TestCard};
 use crate::lyra::error::WsError;
-use crate::url_check::check_url;
 use crate::store::{json_weight, str_weight, Bounded, Weigh};
+use crate::url_check::check_url;
 use crate::util::{new_form_token, new_id, now_iso};
 
 /// The currency of a form whose request names none (Token/Update, payment orders).

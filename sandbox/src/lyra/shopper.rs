@@ -60,7 +60,10 @@ impl ReturnUrls {
             ("kr-post-url-refused", &self.post_url_refused),
         ] {
             if let Some(problem) = url.as_deref().and_then(|u| check_url(u).err()) {
-                return Err((StatusCode::BAD_REQUEST, format!("invalid {name}: {problem}")));
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    format!("invalid {name}: {problem}"),
+                ));
             }
         }
         Ok(())

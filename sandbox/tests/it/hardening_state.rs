@@ -168,7 +168,10 @@ async fn a_capture_with_one_unknown_uuid_captures_nothing() {
     let (status, _) = control_pay(&http, &base, form["formToken"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     let order = call(&http, &base, "Order/Get", json!({"orderId": "capture-1"})).await;
-    let uuid = order["transactions"][0]["uuid"].as_str().unwrap().to_owned();
+    let uuid = order["transactions"][0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(order["transactions"][0]["detailedStatus"], "AUTHORISED");
 
     let unknown = "0".repeat(32);
@@ -182,7 +185,13 @@ async fn a_capture_with_one_unknown_uuid_captures_nothing() {
             "nothing is captured when one uuid is unknown ({uuids})"
         );
     }
-    let captured = call(&http, &base, "Transaction/Capture", json!({"uuids": [uuid]})).await;
+    let captured = call(
+        &http,
+        &base,
+        "Transaction/Capture",
+        json!({"uuids": [uuid]}),
+    )
+    .await;
     assert_eq!(captured["detailedStatus"], "CAPTURED");
     sandbox.shutdown().await;
 }
@@ -199,7 +208,11 @@ async fn an_oversized_customer_or_metadata_is_refused_instead_of_stored() {
     ] {
         let answer = envelope(&http, &base, "Charge/CreatePayment", body).await;
         assert_eq!(answer["status"], "ERROR", "a 512 KiB object is not kept");
-        assert_eq!(answer["answer"]["errorCode"], "INT_902", "{:#}", answer["answer"]);
+        assert_eq!(
+            answer["answer"]["errorCode"], "INT_902",
+            "{:#}",
+            answer["answer"]
+        );
     }
     // Normal sizes still pass.
     call(
@@ -224,10 +237,10 @@ async fn redirecting_receiver(status: u16, location: String) -> (String, Seen) {
         let recorded = recorded.clone();
         let location = location.clone();
         async move {
-            recorded
-                .lock()
-                .unwrap()
-                .push((request.uri().path().to_owned(), request.method().to_string()));
+            recorded.lock().unwrap().push((
+                request.uri().path().to_owned(),
+                request.method().to_string(),
+            ));
             (
                 StatusCode::from_u16(status).unwrap(),
                 [(header::LOCATION, location)],
@@ -282,8 +295,15 @@ async fn delivery_never_follows_a_redirect_and_counts_a_3xx_as_received() {
             .await
             .unwrap();
         let record = &list[0];
-        assert_eq!(record["delivered"], true, "{status} counts as received: {record:#}");
-        assert_eq!(record["attempts"].as_array().unwrap().len(), 1, "{record:#}");
+        assert_eq!(
+            record["delivered"], true,
+            "{status} counts as received: {record:#}"
+        );
+        assert_eq!(
+            record["attempts"].as_array().unwrap().len(),
+            1,
+            "{record:#}"
+        );
         assert_eq!(record["attempts"][0]["status"], status);
         assert_eq!(
             *merchant_seen.lock().unwrap(),

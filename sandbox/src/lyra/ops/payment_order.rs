@@ -97,7 +97,11 @@ mod tests {
         let state = app.lyra();
         let request = &state.payment_orders.get(&id).unwrap().request;
         let keys: Vec<&String> = request.as_object().unwrap().keys().collect();
-        assert!(keys.iter().all(|k| !k.starts_with("unknown") && *k != "junk"), "{keys:?}");
+        assert!(
+            keys.iter()
+                .all(|k| !k.starts_with("unknown") && *k != "junk"),
+            "{keys:?}"
+        );
         assert_eq!(request["amount"], 900);
     }
 }

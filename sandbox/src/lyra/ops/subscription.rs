@@ -108,14 +108,19 @@ mod tests {
         .unwrap();
         let id = created["subscriptionId"].as_str().unwrap().to_owned();
         for n in 0..50 {
-            let mut change = json!({"subscriptionId": id, "paymentMethodToken": token, "amount": 900});
+            let mut change =
+                json!({"subscriptionId": id, "paymentMethodToken": token, "amount": 900});
             change[format!("unknown-{n}")] = json!("u".repeat(10_000));
             update(&app, &change).unwrap();
         }
         let state = app.lyra();
         let request = &state.subscriptions.get(&id).unwrap().request;
         let keys: Vec<&String> = request.as_object().unwrap().keys().collect();
-        assert!(keys.iter().all(|k| !k.starts_with("unknown") && *k != "junk"), "{keys:?}");
+        assert!(
+            keys.iter()
+                .all(|k| !k.starts_with("unknown") && *k != "junk"),
+            "{keys:?}"
+        );
         assert_eq!(request["amount"], 900);
     }
 }
