@@ -230,3 +230,43 @@ impl Delivery {
         newest
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listing_shows_the_newest_notifications_only() {
+        let delivery = Delivery::new(DeliveryPolicy::default(), 10_000, false);
+        for id in 1..=(MAX_LISTED as u64 + 200) {
+            let record = NotificationRecord {
+                id,
+                kind: "lyra-ipn",
+                target: "http://127.0.0.1:9/ipn".into(),
+                attempts: Vec::new(),
+                delivered: false,
+                gave_up: false,
+            };
+            delivery.log.lock().unwrap().insert(id, record);
+        }
+        let listed = delivery.list();
+        assert_eq!(listed.len(), MAX_LISTED);
+        assert_eq!(listed.first().map(|r| r.id), Some(201));
+        assert_eq!(listed.last().map(|r| r.id), Some(MAX_LISTED as u64 + 200));
+    }
+
+    #[test]
+    fn the_statuses_lyra_counts_as_received() {
+        let attempt = |status| Attempt {
+            at: String::new(),
+            status: Some(status),
+            error: None,
+        };
+        for status in [200, 204, 206, 301, 302, 303, 307, 308] {
+            assert!(attempt(status).succeeded(), "{status}");
+        }
+        for status in [207, 300, 304, 305, 400, 404, 500] {
+            assert!(!attempt(status).succeeded(), "{status}");
+        }
+    }
+}
