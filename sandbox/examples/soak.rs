@@ -8,12 +8,13 @@
 //!     --url http://127.0.0.1:8080 --pid 1234 --duration 60
 //! ```
 //!
-//! Normal traffic: `--workers` loops of CreatePayment → `/sandbox/lyra/pay` → Order/Get (which
-//! must list exactly one transaction) and Charge/SDKTest. Hostile traffic, at least 20 % of the
-//! requests: `--slow` connections that send half a request and then one byte every 5 s (reopened
-//! when closed), 1 MB bodies (ETpay sessions with a 1 MB unknown field, CreatePayment with 1 MB of
-//! metadata, payment order updates with a 1 MB unknown key), 8 concurrent pays of one formToken
-//! (exactly one may succeed), and payment order updates that each add a new unknown key.
+//! Normal traffic: `--workers` (16) loops of CreatePayment → `/sandbox/lyra/pay` → Order/Get
+//! (which must list exactly one transaction) and Charge/SDKTest. Hostile traffic, at least 20 %
+//! of the requests: `--slow` (64) connections that send half a request and then one byte every
+//! 5 s (reopened when closed); `--big` (2) loops of 1 MB bodies (ETpay sessions with a 1 MB
+//! unknown field, CreatePayment with 1 MB of metadata, payment order updates with a 1 MB unknown
+//! key); `--racers` (2) loops of 8 concurrent pays of one formToken (exactly one may succeed);
+//! `--updaters` (2) loops of payment order updates that each add a new unknown key.
 //!
 //! Exits non-zero when a normal request failed, a payment was lost or duplicated, the RSS went
 //! over `--max-rss-mib` (256) or the normal p99 over `--max-p99-ms` (50).
@@ -34,6 +35,9 @@ struct Options {
     duration: Duration,
     workers: usize,
     slow: usize,
+    big: usize,
+    racers: usize,
+    updaters: usize,
     max_rss_mib: u64,
     max_p99_ms: f64,
 }
@@ -45,6 +49,9 @@ fn options() -> Result<Options, String> {
         duration: Duration::from_secs(60),
         workers: 16,
         slow: 64,
+        big: 2,
+        racers: 2,
+        updaters: 2,
         max_rss_mib: 256,
         max_p99_ms: 50.0,
     };
@@ -58,6 +65,9 @@ fn options() -> Result<Options, String> {
             "--duration" => o.duration = Duration::from_secs(number()?),
             "--workers" => o.workers = number()? as usize,
             "--slow" => o.slow = number()? as usize,
+            "--big" => o.big = number()? as usize,
+            "--racers" => o.racers = number()? as usize,
+            "--updaters" => o.updaters = number()? as usize,
             "--max-rss-mib" => o.max_rss_mib = number()?,
             "--max-p99-ms" => o.max_p99_ms = value.parse().map_err(|e| format!("{flag}: {e}"))?,
             _ => return Err(format!("unknown flag {flag}")),
@@ -443,7 +453,7 @@ async fn main() {
     let o = match options() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("soak: {e}\nusage: soak --url URL [--pid PID] [--duration SECS] [--workers N] [--slow N] [--max-rss-mib N] [--max-p99-ms MS]");
+            eprintln!("soak: {e}\nusage: soak --url URL [--pid PID] [--duration SECS] [--workers N] [--slow N] [--big N] [--racers N] [--updaters N] [--max-rss-mib N] [--max-p99-ms MS]");
             std::process::exit(2);
         }
     };
@@ -466,9 +476,9 @@ async fn main() {
     let mut tasks = vec![tokio::spawn(monitor(soak.clone(), o.pid, started))];
     tasks.extend((0..o.workers).map(|w| tokio::spawn(normal_worker(soak.clone(), w))));
     tasks.extend((0..o.slow).map(|_| tokio::spawn(slow_connection(soak.clone()))));
-    tasks.extend((0..2).map(|_| tokio::spawn(big_bodies(soak.clone()))));
-    tasks.extend((0..2).map(|w| tokio::spawn(racing_pays(soak.clone(), w))));
-    tasks.extend((0..2).map(|_| tokio::spawn(unknown_keys(soak.clone()))));
+    tasks.extend((0..o.big).map(|_| tokio::spawn(big_bodies(soak.clone()))));
+    tasks.extend((0..o.racers).map(|w| tokio::spawn(racing_pays(soak.clone(), w))));
+    tasks.extend((0..o.updaters).map(|_| tokio::spawn(unknown_keys(soak.clone()))));
     tokio::time::sleep(o.duration).await;
     soak.stop.store(true, Ordering::Relaxed);
     for task in tasks {
