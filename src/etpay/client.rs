@@ -100,7 +100,7 @@ impl EtpayClient {
 }
 
 /// Turns the generated client's error (which exposes reqwest types) into [`EtpayError`].
-async fn map_error(error: GenError<()>) -> EtpayError {
+pub(super) async fn map_error(error: GenError<()>) -> EtpayError {
     match error {
         GenError::InvalidRequest(reason) => EtpayError::invalid_request(reason),
         GenError::CommunicationError(e) => transport(e, false),

@@ -245,6 +245,55 @@ async fn check_payment_status_by_each_key() {
 }
 
 #[tokio::test]
+async fn start_direct_debit_session_matches_the_spec_examples() {
+    let answer = response_example("/dd/start-session");
+    let example = request_example("/dd/start-session", None);
+    let (base, seen) = serve_once(200, &answer.to_string()).await;
+    let client =
+        EtpayClient::new(config(&base, example["merchant_code"].as_str().unwrap())).unwrap();
+    let session = client.start_direct_debit_session().await.unwrap();
+
+    let seen = seen.await.unwrap();
+    assert_eq!(seen.method, "POST");
+    assert_eq!(seen.path, "/dd/start-session");
+    assert!(seen
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(seen.json(), example);
+
+    assert_eq!(session.token(), answer["token"].as_str().unwrap());
+    assert_eq!(
+        session.signature_token().expose(),
+        answer["signature_token"].as_str().unwrap()
+    );
+    assert_eq!(session.terms_url(), answer["terms_url"].as_str());
+    assert!(!format!("{session:?}").contains(answer["signature_token"].as_str().unwrap()));
+}
+
+#[tokio::test]
+async fn start_direct_debit_session_errors_are_typed() {
+    let (base, _seen) = serve_once(401, r#"{"message":"invalid merchant credentials"}"#).await;
+    let client = EtpayClient::new(config(&base, "cl_demo_cl")).unwrap();
+    let err = client.start_direct_debit_session().await.unwrap_err();
+    assert_eq!(err.kind(), EtpayErrorKind::Status, "{err:?}");
+    assert_eq!(err.status(), Some(401));
+    assert!(!format!("{err:?}").contains("your_merchant_api_token"));
+
+    // A 200 without usable tokens is not a session; the key stays out of the error's text.
+    for body in [
+        r#"{"terms_url":null}"#,
+        r#"{"token":"","signature_token":"k3y"}"#,
+    ] {
+        let (base, _seen) = serve_once(200, body).await;
+        let client = EtpayClient::new(config(&base, "cl_demo_cl")).unwrap();
+        let err = client.start_direct_debit_session().await.unwrap_err();
+        assert_eq!(err.kind(), EtpayErrorKind::Decode, "{body}: {err:?}");
+        assert!(!format!("{err:?} {err}").contains("k3y"), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn non_2xx_keeps_the_status_and_body_text() {
     let (base, _seen) = serve_once(401, r#"{"message":"Unauthorized"}"#).await;
     let client = EtpayClient::new(config(&base, "cl_sandbox_demo")).unwrap();

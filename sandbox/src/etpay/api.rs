@@ -33,7 +33,7 @@ pub(super) fn message(status: StatusCode, text: &str) -> Response {
 
 /// Decodes and validates a request body against its component; checks the API token.
 #[allow(clippy::result_large_err)] // the error is the HTTP answer itself
-fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
+pub(super) fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
     let request: Value = serde_json::from_slice(body)
         .map_err(|e| message(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")))?;
     if let Err(violations) = SpecValidator::etpay().validate(component, &request) {

@@ -1,10 +1,12 @@
-//! The ETpay side of the sandbox: the merchant API (`api`), the shopper's funnel and its control
-//! endpoint (`funnel`), and what they remember (`state`).
+//! The ETpay side of the sandbox: the merchant API (`api`), the Direct Debit session
+//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), and what they
+//! remember (`state`).
 //!
 //! ETpay documents no error bodies; the sandbox answers `{"message": "..."}` with 400 (invalid
 //! request) or 401 (wrong merchant credentials), the shape third-party code reads.
 
 mod api;
+mod direct_debit;
 mod funnel;
 pub(crate) mod state;
 
@@ -18,5 +20,7 @@ pub use state::TEST_BANKS;
 
 /// The merchant API under `/etpay`, the funnel and control endpoint under `/sandbox/etpay`.
 pub(crate) fn routes() -> Router<Arc<App>> {
-    api::routes().merge(funnel::routes())
+    api::routes()
+        .merge(direct_debit::routes())
+        .merge(funnel::routes())
 }

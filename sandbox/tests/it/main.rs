@@ -13,5 +13,6 @@ mod hardening_urls;
 mod operations;
 mod reliability_delivery;
 mod sandbox_etpay;
+mod sandbox_etpay_direct_debit;
 mod sandbox_lyra;
 mod secrets;

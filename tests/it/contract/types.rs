@@ -68,6 +68,8 @@ table! { etpay:
     PaymentClaims => pasarela::etpay::PaymentClaims,
     SystemErrorClaims => pasarela::etpay::SystemErrorClaims,
     NotificationBody => pasarela::etpay::types::NotificationBody,
+    DirectDebitStartSessionRequest => pasarela::etpay::types::DirectDebitStartSessionRequest,
+    DirectDebitStartSessionResponse => pasarela::etpay::types::DirectDebitStartSessionResponse,
 }
 
 /// The Rust type of `component` in `api`.
