@@ -13,7 +13,8 @@ use std::{env, fs, path::PathBuf};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 
 /// A spec, the Rust module that includes its output, and the hand-written types that replace
-/// some of its components (open enums that must accept values the gateway adds later).
+/// some of its components (open enums that must accept values the gateway adds later, and
+/// redacting wrappers for secrets and card data).
 struct Spec {
     file: &'static str,
     module: &'static str,
@@ -43,6 +44,8 @@ const SPECS: &[Spec] = &[
             ),
             ("TokenStatus", "crate::lyra::enums::TokenStatus"),
             ("Mode", "crate::lyra::enums::Mode"),
+            ("Pan", "crate::lyra::card_data::Pan"),
+            ("SecurityCode", "crate::lyra::card_data::SecurityCode"),
         ],
     },
     Spec {
@@ -248,8 +251,30 @@ fn client_method(ws: &WebService) -> String {
 }
 
 /// `LyraClient::call`: any web service by name, with a JSON request, through its typed method.
+///
+/// Each web service gets a private `call_<operationId>` that decodes the request and boxes the
+/// typed method's future, and `call` only matches the name and awaits that box. In debug
+/// builds a function's frame has a slot for every value any of its match arms builds; a
+/// future built in `call` itself (even one boxed at once) would take a slot of its full size
+/// (tens of KB) per web service, and with three dozen of them the dispatcher's poll frame
+/// alone outgrew a 2 MiB thread stack.
 fn call_method(services: &[WebService]) -> String {
-    let mut out = String::from(
+    let mut out = String::new();
+    for ws in services {
+        // Typed answers convert into `Answer`; an UNCONFIRMED one already is one.
+        let convert = if ws.answer.is_some() {
+            ".map(Answer::from)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "    fn call_{id}(&self, request: serde_json::Value) -> AnswerFuture<'_> {{\n\
+             \x20       Box::pin(async move {{ self.{id}(decode_request({name:?}, request)?).await{convert} }})\n    }}\n\n",
+            name = ws.name,
+            id = ws.operation_id
+        ));
+    }
+    out.push_str(
         "    /// Calls a web service by its name (`Charge/CreatePayment`) with a JSON request: the\n\
          \x20   /// request is decoded into the operation's typed request (so it is checked as the\n\
          \x20   /// typed method would check it) and sent through that method; the answer comes back\n\
@@ -259,24 +284,18 @@ fn call_method(services: &[WebService]) -> String {
          \x20   /// As the typed method; an unknown web service or a request that does not decode is\n\
          \x20   /// an invalid request, not sent.\n\
          \x20   pub async fn call(&self, web_service: &str, request: serde_json::Value) -> Result<Answer, LyraError> {\n\
-         \x20       match web_service {\n",
+         \x20       let future = match web_service {\n",
     );
     for ws in services {
-        // Typed answers convert into `Answer`; an UNCONFIRMED one already is one. Each arm's
-        // future is boxed: unboxed, the dispatcher's future (and, in debug builds, its poll
-        // frame) is the sum of two dozen ~30 KB futures and overflows a 2 MiB thread stack.
-        let convert = if ws.answer.is_some() {
-            ".map(Answer::from)"
-        } else {
-            ""
-        };
         out.push_str(&format!(
-            "            {name:?} => Box::pin(self.{id}(decode_request({name:?}, request)?)).await{convert},\n",
+            "            {name:?} => self.call_{id}(request),\n",
             name = ws.name,
             id = ws.operation_id
         ));
     }
-    out.push_str("            other => Err(unknown_web_service(other)),\n        }\n    }\n");
+    out.push_str(
+        "            other => return Err(unknown_web_service(other)),\n        };\n        future.await\n    }\n",
+    );
     out
 }
 

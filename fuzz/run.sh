@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(lyra_notification kr_answer v4_envelope etpay_jwt)
+[ ${#targets[@]} -eq 0 ] && targets=(lyra_notification kr_answer v4_envelope etpay_jwt sandbox_request)
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O >/dev/null 2>&1 || { echo "cargo fuzz build failed"; exit 1; }
 mkdir -p artifacts

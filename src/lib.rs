@@ -5,6 +5,7 @@
 #[cfg(feature = "validation")]
 pub mod contract;
 pub mod etpay;
+pub mod input;
 pub mod lyra;
 pub mod money;
 mod secret;

@@ -52,8 +52,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     Ok(t.summary())
 }
 
-/// CreatePayment → pay → verify the browser return and the IPN → Order/Get → refund →
-/// payment order → an API error handled.
+/// CreatePayment → pay → verify the browser return and the IPN → Order/Get → refund → a new
+/// payment by a token made from that transaction → payment order → an API error handled.
 async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
     let client = match LyraClient::new(&LyraConfig::new(
         defaults::SHOP_ID,
@@ -73,7 +73,8 @@ async fn lyra_flow(t: &mut Transcript, sandbox: &Sandbox, inbox: &Shared) {
     let uuid = verified_ipn(t, inbox, &paid).await;
     order_get(t, &client, &order_id).await;
     if let Some(uuid) = uuid {
-        refund(t, &client, inbox, uuid).await;
+        refund(t, &client, inbox, uuid.clone()).await;
+        pay_by_token_from_transaction(t, &client, &order_id, uuid).await;
     }
     payment_order(t, &client, &order_id).await;
     api_error_handled(t, &client).await;
@@ -288,6 +289,68 @@ async fn refund(t: &mut Transcript, client: &LyraClient, inbox: &Shared, uuid: S
         second,
         "several IPNs per order: handle them idempotently",
     );
+}
+
+/// Charge/CreateTokenFromTransaction registers the card of the paid transaction, then
+/// Charge/CreatePayment with `formAction: SILENT` pays again with it, server to server (a
+/// returning customer's one-click purchase).
+async fn pay_by_token_from_transaction(
+    t: &mut Transcript,
+    client: &LyraClient,
+    order_id: &str,
+    uuid: String,
+) {
+    let request = types::CreateTokenFromTransactionRequest::builder()
+        .uuid(uuid)
+        .customer(Some(
+            types::Customer::builder()
+                .email(Some("sample@example.com".to_owned()))
+                .try_into()
+                .expect("valid"),
+        ));
+    let token = match client
+        .create_token_from_transaction(request.try_into().expect("a valid request"))
+        .await
+    {
+        Ok(token) => token,
+        Err(e) => return t.fail("Charge/CreateTokenFromTransaction", e),
+    };
+    let masked = token.token_details.as_ref().and_then(|d| d.pan.clone());
+    let Some(token) = token.payment_method_token else {
+        return t.fail("Charge/CreateTokenFromTransaction", "no paymentMethodToken");
+    };
+    t.ok(
+        "Charge/CreateTokenFromTransaction",
+        format!(
+            "token {}… for card {}",
+            &token[..8],
+            masked.unwrap_or_default()
+        ),
+    );
+    let payment = types::CreatePaymentRequest::builder()
+        .amount(2500)
+        .currency("PEN")
+        .order_id(Some(format!("{order_id}-again").try_into().expect("short")))
+        .form_action(Some(types::FormAction::Silent))
+        .payment_method_token(Some(token));
+    match client
+        .create_payment_silent(payment.try_into().expect("a valid request"))
+        .await
+    {
+        Ok(pasarela::lyra::Answer::Payment(paid)) => {
+            let status = paid.order_status.map(|s| s.to_string()).unwrap_or_default();
+            t.check(
+                "Charge/CreatePayment SILENT, that token",
+                status == "PAID",
+                format!("orderStatus {status}, no form shown"),
+            );
+        }
+        Ok(other) => t.fail(
+            "Charge/CreatePayment SILENT",
+            format!("answer {:?}", other.type_name()),
+        ),
+        Err(e) => t.fail("Charge/CreatePayment SILENT", e),
+    }
 }
 
 /// Charge/CreatePaymentOrder, then Charge/PaymentOrder/Get.

@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use std::net::SocketAddr;
 
 use pasarela::Secret;
-use pasarela_sandbox::{defaults, Sandbox, SandboxConfig, TEST_CARDS};
+use pasarela_sandbox::{defaults, Sandbox, SandboxConfig, ServerLimits, TEST_CARDS};
 
 /// Options of `pasarela sandbox`. Every credential can also come from the environment; the
 /// built-in test values are printed at start only when all of them are the defaults.
@@ -37,6 +37,14 @@ pub struct SandboxArgs {
     /// Where ETpay webhooks go when a session has no payment_webhook_url.
     #[arg(long, env = "PASARELA_SANDBOX_ETPAY_WEBHOOK_URL")]
     etpay_webhook_url: Option<String>,
+    /// Also answer requests whose Host is this name (repeatable), e.g. a port-less alias
+    /// mapped to the sandbox; by default only IP addresses and localhost are answered, which
+    /// stops DNS rebinding.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = ServerLimits::default().max_connections)]
+    max_connections: usize,
     /// Do not log notification attempts.
     #[arg(long)]
     quiet: bool,
@@ -65,6 +73,8 @@ impl SandboxArgs {
         }
         config.lyra_notification_url = self.lyra_notification_url;
         config.etpay_webhook_url = self.etpay_webhook_url;
+        config.allowed_hosts = self.allow_hosts;
+        config.server.max_connections = self.max_connections;
         config.verbose = !self.quiet;
         config
     }
@@ -114,6 +124,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         println!("    {} {:<10} {}", card.pan, card.brand, card.label);
     }
     let _ = tokio::signal::ctrl_c().await;
+    // Bounded: open requests get `shutdown_grace`, then their connections are closed.
     sandbox.shutdown().await;
     Ok(())
 }

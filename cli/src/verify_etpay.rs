@@ -4,12 +4,12 @@
 //! 2 malformed input or usage error. The verified claims go to stdout as pretty JSON; every
 //! message goes to stderr. The signature token is never printed.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use pasarela::etpay::{notification, Notification, Verifier, VerifyError};
+use pasarela::input::{read_capped, ReadCappedError, MAX_INPUT_BYTES};
 use pasarela::Secret;
 
 /// Arguments of `pasarela verify etpay`.
@@ -122,17 +122,13 @@ fn print_claims(claims_json: &str) {
 }
 
 fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {
-    let mut input = Vec::new();
-    match file {
-        Some(path) if path.as_os_str() != "-" => {
-            input =
-                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        }
-        _ => {
-            std::io::stdin()
-                .read_to_end(&mut input)
-                .map_err(|e| format!("cannot read stdin: {e}"))?;
-        }
+    // The cap shared with `verify lyra` and `jwt_from_body`: `/dev/zero` piped in stops there.
+    match file.filter(|path| path.as_os_str() != "-") {
+        Some(path) => std::fs::File::open(path)
+            .map_err(ReadCappedError::Io)
+            .and_then(|f| read_capped(f, MAX_INPUT_BYTES))
+            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        None => read_capped(std::io::stdin().lock(), MAX_INPUT_BYTES)
+            .map_err(|e| format!("cannot read stdin: {e}")),
     }
-    Ok(input)
 }

@@ -12,11 +12,11 @@
 //! Exit codes: 0 authentic, 1 not authentic (signature mismatch), 2 malformed input or usage
 //! error. Keys are never printed.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pasarela::lyra::notification::{self, Keys, NotificationError, VerifiedAnswer, MAX_BODY_BYTES};
+use pasarela::input::{read_capped, ReadCappedError, MAX_INPUT_BYTES};
+use pasarela::lyra::notification::{self, Keys, NotificationError, VerifiedAnswer};
 use pasarela::Secret;
 
 /// Arguments of `pasarela verify lyra`.
@@ -119,20 +119,15 @@ fn verify(args: &VerifyLyraArgs) -> u8 {
 }
 
 fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {
-    // Read one byte more than the limit so an oversized body is reported as such.
-    let limit = MAX_BODY_BYTES as u64 + 1;
-    let mut body = Vec::new();
+    // The cap shared with `verify etpay`: a larger body is reported, never read whole.
     match file.filter(|path| path.as_os_str() != "-") {
         Some(path) => std::fs::File::open(path)
-            .and_then(|f| f.take(limit).read_to_end(&mut body))
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-        None => std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut body)
-            .map_err(|e| format!("cannot read stdin: {e}"))?,
-    };
-    Ok(body)
+            .map_err(ReadCappedError::Io)
+            .and_then(|f| read_capped(f, MAX_INPUT_BYTES))
+            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        None => read_capped(std::io::stdin().lock(), MAX_INPUT_BYTES)
+            .map_err(|e| format!("cannot read stdin: {e}")),
+    }
 }
 
 fn trim_trailing_whitespace(body: &[u8]) -> &[u8] {

@@ -47,6 +47,12 @@ pub struct SandboxConfig {
     pub lyra_notification_url: Option<String>,
     /// Where ETpay webhooks go when a session has no `payment_webhook_url`.
     pub etpay_webhook_url: Option<String>,
+    /// Timeouts and the connection cap of the HTTP server (slow or idle clients).
+    pub server: ServerLimits,
+    /// Host names accepted in the `Host` header besides IP literals and `localhost` (e.g. a
+    /// port-less alias such as `sandbox.test`); any other name is refused with 421, which stops
+    /// DNS rebinding. A port after the name is ignored.
+    pub allowed_hosts: Vec<String>,
     /// How many objects of each kind are remembered (oldest forgotten first).
     pub capacity: usize,
     /// Lifetime of a formToken.
@@ -68,6 +74,8 @@ impl Default for SandboxConfig {
             etpay_api_token: Secret::new(defaults::ETPAY_API_TOKEN),
             lyra_notification_url: None,
             etpay_webhook_url: None,
+            server: ServerLimits::default(),
+            allowed_hosts: Vec::new(),
             capacity: 10_000,
             form_token_ttl: Duration::from_secs(15 * 60),
             delivery: DeliveryPolicy::default(),
@@ -90,5 +98,36 @@ impl SandboxConfig {
     /// The Lyra keys of the test shop, to verify what the sandbox signs.
     pub fn lyra_keys(&self) -> Keys {
         Keys::new(self.password.clone(), self.hmac_key.clone())
+    }
+}
+
+/// How long the server waits for slow clients, and how many it serves at once.
+///
+/// The defaults suit a developer's machine and CI; tests shorten them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Time to receive a complete request head, counted from when the server starts waiting
+    /// for it: on a kept-alive connection that is right after the previous answer, so this is
+    /// also the idle timeout. The connection is closed when it passes.
+    pub header_read_timeout: Duration,
+    /// Time to receive the whole request body once its head has arrived; past it the request
+    /// fails with 400 and the connection is closed.
+    pub body_read_timeout: Duration,
+    /// Connections served at once. More wait in the listen backlog until one closes (idle ones
+    /// close after `header_read_timeout`), so keep it below the open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// How long [`Sandbox::shutdown`](crate::Sandbox::shutdown) lets open requests finish
+    /// before it closes their connections.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            shutdown_grace: Duration::from_secs(5),
+        }
     }
 }

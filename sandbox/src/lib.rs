@@ -13,16 +13,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! This file only starts and stops the server; `server.rs` lists the routes, `app.rs` holds the
-//! shared state, `lyra/` and `etpay/` emulate each gateway.
+//! This file only starts and stops the server; `listen.rs` accepts connections within the
+//! limits of [`ServerLimits`], `guard.rs` refuses foreign hosts and cross-site requests,
+//! `server.rs` lists the routes, `app.rs` holds the shared state, `lyra/` and `etpay/` emulate
+//! each gateway.
 
 #![warn(missing_docs)]
 #![recursion_limit = "256"] // the json! literals of the V4 answers are deep
 
 mod app;
+mod blocking;
 mod config;
 mod delivery;
 mod etpay;
+mod guard;
+mod listen;
 mod lyra;
 mod server;
 mod store;
@@ -32,10 +37,21 @@ mod util;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use config::{defaults, SandboxConfig};
+pub use config::{defaults, SandboxConfig, ServerLimits};
 pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord, RECEIVED_STATUSES};
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
+
+/// The sandbox's routes and guard without a listener, for the fuzz target
+/// (`fuzz/fuzz_targets/sandbox_request.rs`), which calls it with `tower::ServiceExt::oneshot`.
+/// The base URL is `http://127.0.0.1:8080`. Not a stable API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_router(config: SandboxConfig) -> axum::Router {
+    let app = Arc::new(app::App::new(config));
+    app.set_base_url("http://127.0.0.1:8080".to_owned());
+    server::router(app)
+}
 
 /// A running sandbox. Dropping it leaves the server running until the runtime stops; call
 /// [`Sandbox::shutdown`] to stop it.
@@ -63,17 +79,12 @@ impl Sandbox {
         } else {
             format!("http://{addr}")
         };
+        let limits = config.server;
         let app = Arc::new(app::App::new(config));
         app.set_base_url(base_url.clone());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let router = server::router(app);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = signal.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(listen::serve(listener, router, limits, signal));
         Ok(Sandbox {
             addr,
             base_url,
@@ -102,7 +113,9 @@ impl Sandbox {
         format!("{}/sandbox/etpay", self.base_url)
     }
 
-    /// Stops the server and waits for it.
+    /// Stops accepting, lets open requests finish for
+    /// [`ServerLimits::shutdown_grace`], then closes every connection still open (an idle or
+    /// half-sent one included) and returns.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;

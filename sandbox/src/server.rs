@@ -13,8 +13,9 @@ use crate::delivery::NotificationRecord;
 use crate::lyra::cards::TEST_CARDS;
 use crate::util::{html, html_page};
 
-/// All routes of the sandbox.
+/// All routes of the sandbox, behind the host and cross-site guard (`guard.rs`).
 pub(crate) fn router(app: Arc<App>) -> Router {
+    let guard = axum::middleware::from_fn_with_state(app.clone(), crate::guard::guard);
     Router::new()
         .route("/", get(index))
         .route(
@@ -25,6 +26,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(crate::lyra::shopper::routes())
         .merge(crate::etpay::routes())
         .with_state(app)
+        .layer(guard)
 }
 
 async fn notifications(State(app): State<Arc<App>>) -> Json<Vec<NotificationRecord>> {

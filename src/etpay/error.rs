@@ -233,6 +233,38 @@ pub enum VerifyError {
         /// `iat` minus now.
         ahead_secs: u64,
     },
+    /// The JWT carries an `exp` claim that has passed (beyond the clock-skew allowance).
+    #[error("the JWT expired at {exp} (now {now})")]
+    Expired {
+        /// The `exp` claim (Unix seconds).
+        exp: u64,
+        /// The verifier's clock.
+        now: u64,
+    },
+    /// The JWT carries an `nbf` claim still in the future (beyond the clock-skew allowance).
+    #[error("the JWT is not valid before {nbf} (now {now})")]
+    NotYetValid {
+        /// The `nbf` claim (Unix seconds).
+        nbf: u64,
+        /// The verifier's clock.
+        now: u64,
+    },
+    /// The JWT header has a `crit` parameter: it names extensions this verifier does not
+    /// implement, so the JWS is invalid (RFC 7515 §4.1.11).
+    #[error("the JWT header marks extensions as critical ({names:?}); none is supported")]
+    CriticalHeader {
+        /// The names listed in `crit` (as JSON text when `crit` is not a list of strings).
+        names: Vec<String>,
+    },
+    /// The input is larger than [`MAX_INPUT_BYTES`](crate::input::MAX_INPUT_BYTES): refused
+    /// before parsing.
+    #[error("the input is {len} bytes, more than the {max} bytes a notification can be")]
+    InputTooLarge {
+        /// Size received.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
 }
 
 impl VerifyError {
@@ -246,11 +278,17 @@ impl VerifyError {
                 | VerifyError::InvalidClaims { .. }
                 | VerifyError::TooOld { .. }
                 | VerifyError::IssuedInFuture { .. }
+                | VerifyError::Expired { .. }
+                | VerifyError::NotYetValid { .. }
+                | VerifyError::CriticalHeader { .. }
         )
     }
 
     /// True when the input could not be read as a JWT or notification body at all.
     pub fn is_malformed(&self) -> bool {
-        matches!(self, VerifyError::Malformed { .. })
+        matches!(
+            self,
+            VerifyError::Malformed { .. } | VerifyError::InputTooLarge { .. }
+        )
     }
 }

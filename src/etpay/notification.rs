@@ -4,8 +4,11 @@
 //! ETpay signs every JWT about a session with HS256, the key being the UTF-8 bytes of the
 //! session's `signature_token` (the system-error JWT uses the session token instead). The
 //! algorithm is pinned to HS256 — `none`, HS384/HS512 and RS*/ES* headers are refused — and the
-//! claims carry `iat` but no `exp`, so expiry is not checked; an optional maximum age is checked
-//! against a [`Clock`] instead.
+//! claims carry `iat` but no `exp`; an optional maximum age is checked against a [`Clock`].
+//! `exp` and `nbf` are honoured when a JWT carries them (with [`FUTURE_SKEW`] of leeway), a
+//! header with `crit` is refused (RFC 7515 §4.1.11), and a header or claims object repeating a
+//! key is malformed. Inputs larger than [`MAX_INPUT_BYTES`] are
+//! refused before parsing.
 //!
 //! ```
 //! use pasarela::etpay::{notification, peek_session_token_unverified, sign_for_tests, Notification, Verifier};
@@ -35,13 +38,16 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use super::jwt_rules::{check_time_claims, reject_crit, reject_duplicate_keys};
 use super::{types, PaymentClaims, SystemErrorClaims, VerifyError};
+use crate::input::MAX_INPUT_BYTES;
 use crate::Secret;
 
 /// The only algorithm ETpay uses and the only one accepted.
 const ALGORITHM: Algorithm = Algorithm::HS256;
 
-/// How far in the future `iat` may lie (clock skew) when a maximum age is checked.
+/// The clock-skew leeway: how far in the future `iat` may lie when a maximum age is checked,
+/// how long after `exp` and how long before `nbf` a JWT that carries them is still accepted.
 pub const FUTURE_SKEW: Duration = Duration::from_secs(60);
 
 /// The source of "now" for the optional maximum-age check.
@@ -110,7 +116,7 @@ impl<C: Clock> Verifier<C> {
         jwt: &str,
         signature_token: &Secret,
     ) -> Result<VerifiedPayment, VerifyError> {
-        let verified = verify_hs256(jwt, signature_token.expose())?;
+        let verified = self.verify_raw(jwt, signature_token.expose())?;
         if is_system_error(&verified.claims_json) {
             return Err(invalid_claims(
                 "this is a system-error JWT, not a payment result",
@@ -132,7 +138,7 @@ impl<C: Clock> Verifier<C> {
         jwt: &str,
         session_token: &str,
     ) -> Result<VerifiedSystemError, VerifyError> {
-        let verified = verify_hs256(jwt, session_token)?;
+        let verified = self.verify_raw(jwt, session_token)?;
         self.system_error(verified, session_token)
     }
 
@@ -145,7 +151,7 @@ impl<C: Clock> Verifier<C> {
         signature_token: &Secret,
         session_token: &str,
     ) -> Result<Notification, VerifyError> {
-        match verify_hs256(jwt, signature_token.expose()) {
+        match self.verify_raw(jwt, signature_token.expose()) {
             Ok(verified) if is_system_error(&verified.claims_json) => self
                 .system_error(verified, session_token)
                 .map(Notification::SystemError),
@@ -158,7 +164,7 @@ impl<C: Clock> Verifier<C> {
                     claims_json: verified.claims_json,
                 }))
             }
-            Err(VerifyError::BadSignature) => match verify_hs256(jwt, session_token) {
+            Err(VerifyError::BadSignature) => match self.verify_raw(jwt, session_token) {
                 Ok(verified) => self
                     .system_error(verified, session_token)
                     .map(Notification::SystemError),
@@ -192,6 +198,17 @@ impl<C: Clock> Verifier<C> {
             jwt: verified.jwt,
             claims_json: verified.claims_json,
         })
+    }
+
+    /// Signature, algorithm and header first, then `exp` / `nbf` against this verifier's clock.
+    fn verify_raw(&self, jwt: &str, key: &str) -> Result<RawVerified, VerifyError> {
+        let verified = verify_hs256(jwt, key)?;
+        check_time_claims(
+            &verified.claims_json,
+            self.clock.now_unix(),
+            FUTURE_SKEW.as_secs(),
+        )?;
+        Ok(verified)
     }
 
     fn check_iat(&self, iat: Option<u64>) -> Result<(), VerifyError> {
@@ -315,9 +332,21 @@ pub fn peek_session_token_unverified(jwt: &str) -> Result<String, VerifyError> {
         .ok_or_else(|| malformed("the payload has no session_token claim"))
 }
 
+/// Refuses inputs larger than [`MAX_INPUT_BYTES`] before any parsing.
+fn check_size(input: &[u8]) -> Result<(), VerifyError> {
+    if input.len() > MAX_INPUT_BYTES {
+        return Err(VerifyError::InputTooLarge {
+            len: input.len(),
+            max: MAX_INPUT_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Extracts the JWT from a webhook body as received: JSON `{"payment": "<jwt>"}` or the form
-/// field `payment=<jwt>`.
+/// field `payment=<jwt>` (at most [`MAX_INPUT_BYTES`]).
 pub fn jwt_from_body(body: &[u8]) -> Result<String, VerifyError> {
+    check_size(body)?;
     let text = std::str::from_utf8(body)
         .map_err(|_| malformed("the notification body is not UTF-8"))?
         .trim();
@@ -360,6 +389,7 @@ pub fn jwt_from_redirect(url_or_query: &str) -> Result<String, VerifyError> {
 /// Extracts a JWT from whatever a user pasted: a JSON or form webhook body, a redirect URL or
 /// query with `jwt=`, or a bare JWT.
 pub fn jwt_from_input(input: &[u8]) -> Result<String, VerifyError> {
+    check_size(input)?;
     let text = std::str::from_utf8(input)
         .map_err(|_| malformed("the input is not UTF-8"))?
         .trim();
@@ -415,6 +445,9 @@ fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, VerifyError> {
             alg: format!("{:?}", header.alg),
         });
     }
+    let header_json = decode_part(parts[0], "header")?;
+    reject_duplicate_keys(&header_json, "header")?;
+    reject_crit(&header_json)?;
     let mut validation = Validation::new(ALGORITHM);
     // ETpay's JWTs have `iat` only: no exp/nbf/aud/iss. Disable those checks explicitly; the
     // age is checked by `Verifier` against its own clock.
@@ -429,6 +462,7 @@ fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, VerifyError> {
     let payload = jwt.split('.').nth(1).unwrap_or_default();
     let claims_json = String::from_utf8(decode_part(payload, "payload")?)
         .map_err(|_| malformed("the payload is not UTF-8"))?;
+    reject_duplicate_keys(claims_json.as_bytes(), "claims")?;
     Ok(RawVerified {
         jwt: jwt.to_owned(),
         claims_json,

@@ -243,6 +243,9 @@ open_enum! {
         Transfer = "TRANSFER",
         /// Instant bank transfer (a 2024 IPN, aznoqmous/contao-lyra-bundle@3a5a850).
         IpWire = "IP_WIRE",
+        /// A SEPA Direct Debit mandate, in buyer wallets
+        /// (<https://docs.lyra.com/en-EN/rest/V4.0/api/playground/answer/CustomerWallet>).
+        Sdd = "SDD",
     }
 }
 

@@ -15,6 +15,7 @@ pub mod operations;
 pub use generated::types;
 pub use generated::Client as GeneratedClient;
 pub mod bin_update;
+pub mod card_data;
 pub mod form;
 pub mod notification;
 

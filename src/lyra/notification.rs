@@ -88,9 +88,10 @@ pub use payment::TransactionKey;
 use crate::lyra::types::{Payment, Transaction};
 use crate::Secret;
 
-/// The largest body [`verify`] accepts: 1 MiB. A real result is a few kilobytes (a V4/Payment
-/// with one transaction is about 6 KB); anything much bigger is rejected before parsing.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest body [`verify`] accepts: the shared [`MAX_INPUT_BYTES`](crate::input::MAX_INPUT_BYTES)
+/// (1 MiB). A real result is a few kilobytes (a V4/Payment with one transaction is about 6 KB);
+/// anything much bigger is rejected before parsing.
+pub const MAX_BODY_BYTES: usize = crate::input::MAX_INPUT_BYTES;
 
 /// The only `kr-hash-algorithm` Lyra uses.
 pub const HASH_ALGORITHM: &str = "sha256_hmac";

@@ -45,6 +45,10 @@ fn decode_request<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The boxed future of one web service called by name (see `LyraClient::call`).
+type AnswerFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, LyraError>> + Send + 'a>>;
+
 fn unknown_web_service(web_service: &str) -> LyraError {
     LyraError::new(LyraErrorKind::InvalidRequest, Some(web_service))
         .with_message("no such web service in openapi/lyra-v4.yaml")

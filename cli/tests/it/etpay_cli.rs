@@ -156,6 +156,28 @@ fn malformed_input_and_usage_errors_exit_2() {
 }
 
 #[test]
+fn input_over_the_shared_cap_exits_2_without_reading_it_all() {
+    let body = format!("{{\"payment\":\"{}\"}}", jwt("valid_bool_status"));
+    // An authentic body, padded past the cap with whitespace the parser would trim.
+    let padded = format!("{body}{}", " ".repeat(pasarela::input::MAX_INPUT_BYTES));
+    let out = run(&["-"], &padded, true);
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "larger than {} bytes",
+            pasarela::input::MAX_INPUT_BYTES
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        code(&run(&["-"], &body, true)),
+        0,
+        "control: the body alone"
+    );
+}
+
+#[test]
 fn help_hides_the_environment_value() {
     let out = run(&["--help"], "", true);
     assert_eq!(code(&out), 0);

@@ -14,6 +14,7 @@ use pasarela::Secret;
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::blocking::off_workers;
 use crate::etpay::state::Session;
 
 /// `POST /etpay/session/initialize` and `POST /etpay/merchant/check_payment_status`.
@@ -31,7 +32,31 @@ pub(super) fn message(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({"message": text}))).into_response()
 }
 
-/// Decodes and validates a request body against its component; checks the API token.
+/// Decodes and validates a request body against its component (off the async workers when
+/// it is large); checks the API token. The body's type was checked by `guard.rs`.
+#[allow(clippy::result_large_err)] // the error is the HTTP answer itself
+pub(super) async fn checked(
+    app: &Arc<App>,
+    component: &'static str,
+    body: Bytes,
+) -> Result<Value, Response> {
+    let app = app.clone();
+    off_workers(body.len(), move || checked_request(&app, component, &body))
+        .await
+        .unwrap_or_else(|| Err(StatusCode::SERVICE_UNAVAILABLE.into_response()))
+}
+
+/// The answer to a body type a page can send cross-site without a preflight (`guard.rs`
+/// refuses those on the whole API): 415 with ETpay's error shape.
+pub(super) fn body_type_refused(media: &str) -> Response {
+    message(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        &format!("unsupported Content-Type {media}: send application/json"),
+    )
+}
+
+/// The synchronous part of [`checked`]; prefer `checked`, which keeps large bodies off the
+/// async workers.
 #[allow(clippy::result_large_err)] // the error is the HTTP answer itself
 pub(super) fn checked_request(app: &App, component: &str, body: &[u8]) -> Result<Value, Response> {
     let request: Value = serde_json::from_slice(body)
@@ -65,7 +90,7 @@ pub(super) fn checked_request(app: &App, component: &str, body: &[u8]) -> Result
 
 /// `POST /etpay/session/initialize`.
 async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let request = match checked_request(&app, "SessionInitializeRequest", &body) {
+    let request = match checked(&app, "SessionInitializeRequest", body).await {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -84,7 +109,7 @@ async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
 
 /// `POST /etpay/merchant/check_payment_status`.
 async fn check_payment_status(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let request = match checked_request(&app, "CheckPaymentStatusRequest", &body) {
+    let request = match checked(&app, "CheckPaymentStatusRequest", body).await {
         Ok(request) => request,
         Err(response) => return response,
     };

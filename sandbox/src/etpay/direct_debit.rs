@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::app::App;
-use crate::etpay::api::checked_request;
+use crate::etpay::api::checked;
 use crate::util::new_token;
 
 /// `POST /etpay/dd/start-session`.
@@ -26,7 +26,7 @@ pub(super) fn routes() -> Router<Arc<App>> {
 /// `POST /etpay/dd/start-session`: 400 for a body the spec refuses (a `validation_type` other
 /// than `merchant_credentials` included), 401 for wrong credentials, else the tokens.
 async fn start_session(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    if let Err(response) = checked_request(&app, "DirectDebitStartSessionRequest", &body) {
+    if let Err(response) = checked(&app, "DirectDebitStartSessionRequest", body).await {
         return response;
     }
     Json(json!({

@@ -18,6 +18,11 @@ use crate::app::App;
 
 pub use state::TEST_BANKS;
 
+/// ETpay's answer to a body type the JSON API refuses (see `guard.rs`).
+pub(crate) fn body_type_refused(media: &str) -> axum::response::Response {
+    api::body_type_refused(media)
+}
+
 /// The merchant API under `/etpay`, the funnel and control endpoint under `/sandbox/etpay`.
 pub(crate) fn routes() -> Router<Arc<App>> {
     api::routes()

@@ -2,8 +2,10 @@
 //!
 //! Public: merchants' tests pick a card by its outcome.
 
-/// A test card of the sandbox's payment page, and what paying with it does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A test card of the sandbox's payment page, and what paying with it does. Its `Debug`
+/// shows the number masked, as the gateway does: the transactions and tokens that refer to a
+/// card never print it whole.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct TestCard {
     /// The card number to type or pick.
     pub pan: &'static str,
@@ -61,11 +63,26 @@ pub fn test_card(pan: &str) -> Option<&'static TestCard> {
     TEST_CARDS.iter().find(|c| c.pan == pan)
 }
 
+impl std::fmt::Debug for TestCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestCard")
+            .field("pan", &self.masked_pan())
+            .field("brand", &self.brand)
+            .field("outcome", &self.outcome)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
 impl TestCard {
     /// The number as the gateway shows it: `497010XXXXXX0003`.
     pub(crate) fn masked_pan(&self) -> String {
-        let pan = self.pan;
-        format!("{}XXXXXX{}", &pan[..6], &pan[pan.len() - 4..])
+        pasarela::lyra::card_data::mask_pan(self.pan)
+    }
+
+    /// The first 6 digits (the BIN).
+    pub(crate) fn bin(&self) -> &'static str {
+        &self.pan[..6]
     }
 
     /// The first documented card with this outcome.

@@ -39,9 +39,13 @@ pub(crate) fn authorised(app: &App, headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let Some(encoded) = value.strip_prefix("Basic ") else {
+    // The scheme is case-insensitive (RFC 7235 §2.1): `basic` and `BASIC` are Basic too.
+    let Some((scheme, encoded)) = value.trim_start().split_once(' ') else {
         return false;
     };
+    if !scheme.eq_ignore_ascii_case("Basic") {
+        return false;
+    }
     let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
         return false;
     };
@@ -75,8 +79,12 @@ pub(crate) fn decode(component: &str, body: &[u8]) -> Result<Value, WsError> {
         .pointer(&first.instance_path)
         .map(Value::to_string)
         .unwrap_or_default();
-    Err(WsError::invalid_input(format!(
+    let detail = format!(
         "Invalid input value [name={field}, value={value}]: {}",
         first.message
+    );
+    // Card data is never echoed whole (PCI web services).
+    Err(WsError::invalid_input(crate::lyra::card_data::scrub(
+        &request, detail,
     )))
 }

@@ -3,9 +3,11 @@
 //! (`payment`) and the shopper's pages (`shopper`).
 
 pub(crate) mod api;
+pub(crate) mod card_data;
 pub(crate) mod cards;
 mod envelope;
 mod error;
+pub(crate) mod grey_list;
 pub(crate) mod model;
 mod ops;
 mod payment;

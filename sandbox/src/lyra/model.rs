@@ -358,6 +358,12 @@ pub(crate) struct Subscription {
     pub cancel_date: Option<String>,
 }
 
+impl Weigh for crate::lyra::grey_list::GreyListEntry {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.kind.len() + self.value.len() + str_weight(&self.reason)
+    }
+}
+
 impl Weigh for Subscription {
     fn weight(&self) -> usize {
         std::mem::size_of::<Self>()
@@ -375,6 +381,7 @@ pub(crate) struct LyraState {
     pub payment_orders: Bounded<String, PaymentOrder>,
     pub tokens: Bounded<String, Token>,
     pub subscriptions: Bounded<String, Subscription>,
+    pub grey_list: Bounded<String, crate::lyra::grey_list::GreyListEntry>,
     pub form_token_ttl: Duration,
 }
 
@@ -386,6 +393,7 @@ impl LyraState {
             payment_orders: Bounded::new(capacity),
             tokens: Bounded::new(capacity),
             subscriptions: Bounded::new(capacity),
+            grey_list: Bounded::new(capacity),
             form_token_ttl,
         }
     }

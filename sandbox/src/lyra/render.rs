@@ -215,7 +215,8 @@ pub(crate) fn payment_json(latest: &Tx, order: &[&Tx], shop_id: &str) -> Value {
         .iter()
         .filter(|t| t.status == "PAID")
         .map(|t| t.amount - t.refunded)
-        .sum();
+        // Saturating: several huge (but valid int64) payments of one order must not panic.
+        .fold(0, i64::saturating_add);
     let transactions = vec![transaction_json(latest, shop_id, false)];
     let mut customer = match &latest.customer {
         Value::Object(map) => Value::Object(map.clone()),

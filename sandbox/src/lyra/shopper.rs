@@ -309,8 +309,9 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
     .into_response()
 }
 
-/// The stand-in script posts here (`POST /sandbox/lyra/js-pay`).
-#[derive(Debug, Deserialize)]
+/// The stand-in script posts here (`POST /sandbox/lyra/js-pay`). Its `Debug` masks the card
+/// number and leaves out the security code (card data is never printed whole).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JsPay {
     form_token: String,
@@ -319,6 +320,20 @@ struct JsPay {
     /// `MM/YY` as typed; checked again here (the script checks first).
     expiry: Option<String>,
     security_code: Option<String>,
+}
+
+impl std::fmt::Debug for JsPay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsPay")
+            .field("form_token", &self.form_token)
+            .field("card", &pasarela::lyra::card_data::mask_pan(&self.card))
+            .field("expiry", &self.expiry)
+            .field(
+                "security_code",
+                &self.security_code.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many refused attempts one formToken allows before `kr-post-url-refused` (the real form

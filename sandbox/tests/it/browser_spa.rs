@@ -183,7 +183,13 @@ async fn shop(
     endpoint: Option<&str>,
     order_id: &str,
 ) -> Shop {
-    let sandbox = Sandbox::start(SandboxConfig::default(), sandbox_addr)
+    // The alias is a name the Host allow-list would refuse (DNS rebinding): allow it, as
+    // `pasarela sandbox --allow-host sandbox.test` does.
+    let config = SandboxConfig {
+        allowed_hosts: vec![ALIAS.to_owned()],
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config, sandbox_addr)
         .await
         .expect("start the sandbox");
     let merchant = Arc::new(Merchant::default());

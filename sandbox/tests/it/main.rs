@@ -8,11 +8,15 @@ mod support;
 
 mod browser;
 mod browser_spa;
+mod cross_site;
 mod hardening_state;
 mod hardening_urls;
 mod operations;
+mod raw_http;
 mod reliability_delivery;
 mod sandbox_etpay;
 mod sandbox_etpay_direct_debit;
 mod sandbox_lyra;
+mod sandbox_lyra_catalogue;
 mod secrets;
+mod slow_clients;

@@ -58,6 +58,8 @@ table! { lyra:
     PaymentOrderGetRequest => pasarela::lyra::types::PaymentOrderGetRequest,
     UpdatePaymentAmountRequest => pasarela::lyra::types::UpdatePaymentAmountRequest,
     SdkTestRequest => pasarela::lyra::types::SdkTestRequest,
+    PciCreatePaymentRequest => pasarela::lyra::types::PciCreatePaymentRequest,
+    AuthenticationAnswer => pasarela::lyra::types::AuthenticationAnswer,
 }
 
 table! { etpay:

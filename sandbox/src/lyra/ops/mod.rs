@@ -3,10 +3,14 @@
 //! handlers live in one module per resource.
 
 mod charge;
+mod customer_wallet;
 mod order;
 mod payment_order;
+mod pci;
+mod risk;
 mod subscription;
 mod token;
+mod token_from_transaction;
 mod transaction;
 
 use pasarela::lyra::Operation;
@@ -44,6 +48,22 @@ const HANDLERS: &[(&str, Handler)] = &[
     ("Subscription/Get", subscription::get),
     ("Subscription/Update", subscription::update),
     ("Subscription/Cancel", subscription::cancel),
+    // Issue #14: the rest of the public catalogue.
+    (
+        "Charge/CreateTokenFromTransaction",
+        token_from_transaction::create,
+    ),
+    (
+        "Token/UpdateCustomerDetails",
+        token::update_customer_details,
+    ),
+    ("CustomerWallet/Get", customer_wallet::get),
+    ("CustomerWallet/Update", customer_wallet::update),
+    ("Risk/AddToGreyList", risk::add_to_grey_list),
+    ("PCI/Charge/CreatePayment", pci::create_payment),
+    ("PCI/Charge/CreateToken", pci::create_token),
+    ("PCI/Charge/Authenticate", pci::authenticate),
+    ("PCI/Charge/VerifyPaymentMethod", pci::verify_payment_method),
 ];
 
 /// The handler of a web service; `None` for one the sandbox does not emulate.

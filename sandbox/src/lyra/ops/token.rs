@@ -11,7 +11,7 @@ use crate::lyra::render::{
 };
 use crate::util::{now_iso, str_field};
 
-fn token_of(r: &Value) -> String {
+pub(super) fn token_of(r: &Value) -> String {
     str_field(r, "paymentMethodToken").unwrap_or_default()
 }
 
@@ -43,8 +43,12 @@ fn set_cancellation(app: &App, r: &Value, cancellation_date: Option<String>) -> 
     }
 }
 
-/// `Token/Update`: a formToken whose payment replaces the token's card.
+/// `Token/Update`: a formToken whose payment replaces the token's card; with card data
+/// (`paymentForms`, PCI-DSS merchants) the card is replaced at once (see `pci.rs`).
 pub(super) fn update(app: &App, r: &Value) -> WsResult {
+    if r.get("paymentForms").is_some() {
+        return super::pci::update_token(app, r);
+    }
     let token = token_of(r);
     let mut state = app.lyra();
     if state.tokens.get(&token).is_none() {
@@ -59,4 +63,21 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
         ..FormEntry::new(purpose, 0, currency, "REGISTER_UPDATE")
     };
     Ok(payment_form(state.mint_form(entry)))
+}
+
+/// `Token/UpdateCustomerDetails`: the buyer details of an active token, merged as
+/// CustomerWallet/Update merges them; answers the updated `V4/Token`.
+pub(super) fn update_customer_details(app: &App, r: &Value) -> WsResult {
+    let update = storable(
+        "customer",
+        &super::customer_wallet::checked_customer(&r["customer"])?,
+    )?;
+    let mut state = app.lyra();
+    let token = state
+        .tokens
+        .get_mut(&token_of(r))
+        .filter(|t| t.cancellation_date.is_none())
+        .ok_or(ALIAS_NOT_FOUND)?;
+    super::customer_wallet::merge_customer(&mut token.customer, &update);
+    Ok(token_json(token))
 }

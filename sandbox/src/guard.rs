@@ -1,0 +1,191 @@
+//! What a web page must not make the sandbox do: answer under a foreign host name (DNS
+//! rebinding) or change state on behalf of another site (cross-site requests).
+//!
+//! * `Host` must be an IP literal, `localhost` (or a `*.localhost` name, which browsers pin to
+//!   loopback) or a name of [`SandboxConfig::allowed_hosts`](crate::SandboxConfig); anything
+//!   else gets 421. A rebinding page's requests carry its own name, so they stop here. An IP
+//!   literal cannot be rebound, so every address the sandbox may listen on passes.
+//! * A state-changing request (not GET, HEAD or OPTIONS) is refused with 403 when it carries
+//!   `Sec-Fetch-Site: cross-site` or an `Origin` whose host is not allowed as above (`null`
+//!   included). Server-side SDKs and curl send neither, so they pass.
+//! * The endpoints the stand-in form script calls from the merchant's page
+//!   ([`CORS_ENDPOINTS`]) are cross-origin by design and answer with CORS (`lyra/shopper.rs`):
+//!   only the `Host` rule applies to them.
+//!
+//! The JSON APIs (`/api-payment/V4/…`, `/etpay/…`, whatever route is added under them) also
+//! refuse the body types a page can send without a CORS preflight ([`simple_body_type`]), each
+//! in its gateway's error shape (`lyra/api.rs`, `etpay/api.rs`).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::App;
+
+/// Path prefixes of the endpoints `kr-payment-form.js` fetches from the merchant's page (see
+/// its `json('GET', '/sandbox/lyra/js-form/…')` and `json('POST', '/sandbox/lyra/js-pay', …)`).
+pub(crate) const CORS_ENDPOINTS: [&str; 2] = ["/sandbox/lyra/js-form/", "/sandbox/lyra/js-pay"];
+
+/// The middleware: refuses foreign hosts, cross-site state changes and preflight-free body
+/// types on the JSON APIs; passes the rest on.
+pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let (method, path, headers) = (request.method(), request.uri().path(), request.headers());
+    if let Some(response) = refusal(&app.config.allowed_hosts, method, path, headers) {
+        return response;
+    }
+    if let Some(media) = simple_body_type(headers) {
+        if let Some(web_service) = path.strip_prefix("/api-payment/V4/") {
+            return crate::lyra::api::body_type_refused(&app, web_service, &media);
+        }
+        if path.starts_with("/etpay/") {
+            return crate::etpay::body_type_refused(&media);
+        }
+    }
+    next.run(request).await
+}
+
+/// Why a request is refused, as its answer; `None` lets it through.
+fn refusal(
+    allowed: &[String],
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    if let Some(host) = headers.get(header::HOST) {
+        let host_ok = host.to_str().is_ok_and(|h| host_allowed(allowed, h));
+        if !host_ok {
+            return Some(refuse(
+                StatusCode::MISDIRECTED_REQUEST,
+                "this Host is not the sandbox's; add it with --allow-host",
+            ));
+        }
+    }
+    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || CORS_ENDPOINTS.iter().any(|p| path.starts_with(p)) {
+        return None;
+    }
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    if cross_site {
+        return Some(refuse(StatusCode::FORBIDDEN, "cross-site request refused"));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin_ok = origin.to_str().is_ok_and(|o| origin_allowed(allowed, o));
+        if !origin_ok {
+            return Some(refuse(
+                StatusCode::FORBIDDEN,
+                "request from another site refused",
+            ));
+        }
+    }
+    None
+}
+
+fn refuse(status: StatusCode, text: &'static str) -> Response {
+    (status, text).into_response()
+}
+
+/// `scheme://host[:port]` with an allowed host; `null` and anything else is not.
+fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !authority.contains('/')
+        && host_allowed(allowed, authority)
+}
+
+/// A `Host` value (`name[:port]`, `[v6][:port]`) naming the sandbox.
+pub(crate) fn host_allowed(allowed: &[String], host: &str) -> bool {
+    let name = host_name(host);
+    if name.is_empty() {
+        return false;
+    }
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<IpAddr>().is_ok() {
+        return true;
+    }
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || allowed.iter().any(|a| {
+            host_name(a)
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(&name)
+        })
+}
+
+/// The host without its port: `[::1]:80` → `[::1]`, `a.test:80` → `a.test`.
+fn host_name(host: &str) -> &str {
+    let host = host.trim();
+    if host.starts_with('[') {
+        return host.find(']').map_or("", |end| &host[..=end]);
+    }
+    host.split_once(':').map_or(host, |(name, _)| name)
+}
+
+/// The media type of a body a web page can send cross-site without a CORS preflight
+/// (`text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`), if that is what
+/// `Content-Type` says. No `Content-Type` at all is fine: ETpay's Python SDK sends none.
+fn simple_body_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let media = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        media.as_str(),
+        "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+    )
+    .then_some(media)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        let allowed = vec!["sandbox.test".to_owned()];
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost",
+            "LOCALHOST:1",
+            "app.localhost",
+            "[::1]:80",
+            "10.0.0.7",
+            "sandbox.test",
+            "Sandbox.Test:8080",
+            "localhost.",
+        ] {
+            assert!(host_allowed(&allowed, ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:8080",
+            "localhost.evil",
+            "",
+            ":80",
+            "[::1",
+        ] {
+            assert!(!host_allowed(&allowed, bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn origins() {
+        assert!(origin_allowed(&[], "http://127.0.0.1:3000"));
+        assert!(!origin_allowed(&[], "null"));
+        assert!(!origin_allowed(&[], "http://evil.example"));
+        assert!(!origin_allowed(&[], "file://"));
+        assert!(!origin_allowed(&[], "http://127.0.0.1/x"));
+    }
+}
