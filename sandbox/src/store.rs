@@ -127,7 +127,7 @@ impl<K: Eq + Hash + Clone, V: Weigh> Bounded<K, V> {
         }
     }
 
-    #[cfg(test)]
+    /// How many entries are stored.
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }

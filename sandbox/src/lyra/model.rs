@@ -1,6 +1,7 @@
 //! What the Lyra emulation remembers: formTokens, transactions, payment orders, tokens and
 //! subscriptions, in bounded maps. Rendering them as answers is `render.rs`'s job.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -383,6 +384,12 @@ pub(crate) struct LyraState {
     pub subscriptions: Bounded<String, Subscription>,
     pub grey_list: Bounded<String, crate::lyra::grey_list::GreyListEntry>,
     pub form_token_ttl: Duration,
+    /// Order id → the uuids of its transactions, oldest first, so that answering a payment or
+    /// `Order/Get` does not scan every stored transaction (a full store made each payment cost
+    /// a 10,000-entry scan under the Lyra lock). Uuids the store has evicted are dropped lazily.
+    order_index: HashMap<String, Vec<String>>,
+    /// How many uuids `order_index` holds.
+    indexed: usize,
 }
 
 impl LyraState {
@@ -395,6 +402,8 @@ impl LyraState {
             subscriptions: Bounded::new(capacity),
             grey_list: Bounded::new(capacity),
             form_token_ttl,
+            order_index: HashMap::new(),
+            indexed: 0,
         }
     }
 
@@ -465,11 +474,101 @@ impl LyraState {
         }
     }
 
+    /// Stores a transaction (new or replaced) and indexes it under its order id.
+    pub(crate) fn insert_transaction(&mut self, tx: Tx) {
+        if let Some(order_id) = &tx.order_id {
+            let uuids = self.order_index.entry(order_id.clone()).or_default();
+            if !uuids.contains(&tx.uuid) {
+                uuids.push(tx.uuid.clone());
+                self.indexed += 1;
+            }
+        }
+        self.transactions.insert(tx.uuid.clone(), tx);
+        self.prune_order_index();
+    }
+
     /// The transactions of an order, oldest first.
     pub(crate) fn order_transactions(&self, order_id: &str) -> Vec<&Tx> {
-        self.transactions
-            .values()
-            .filter(|t| t.order_id.as_deref() == Some(order_id))
+        self.order_index
+            .get(order_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|uuid| self.transactions.get(uuid))
             .collect()
+    }
+
+    /// Forgets evicted uuids once the index holds twice as many as the store (amortised: each
+    /// prune at least halves it), so the index stays bounded by the transaction store.
+    fn prune_order_index(&mut self) {
+        if self.indexed <= 2 * self.transactions.len() + 1024 {
+            return;
+        }
+        let transactions = &self.transactions;
+        self.order_index.retain(|_, uuids| {
+            uuids.retain(|uuid| transactions.get(uuid).is_some());
+            !uuids.is_empty()
+        });
+        self.indexed = self.order_index.values().map(Vec::len).sum();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lyra::cards::TEST_CARDS;
+
+    fn tx_of(order_id: &str) -> Tx {
+        let mut entry = FormEntry::new(FormPurpose::Payment, 100, "PEN".into(), "PAYMENT");
+        entry.order_id = Some(order_id.into());
+        Tx::new(&entry, &TEST_CARDS[0], "DEBIT", 100)
+    }
+
+    #[test]
+    fn an_order_lists_its_live_transactions_oldest_first() {
+        let mut state = LyraState::new(3, Duration::from_secs(60));
+        let first = tx_of("A");
+        let uuids: Vec<String> = (0..5)
+            .map(|i| {
+                let tx = if i == 0 {
+                    first.clone()
+                } else {
+                    tx_of(if i % 2 == 0 { "A" } else { "B" })
+                };
+                let uuid = tx.uuid.clone();
+                state.insert_transaction(tx);
+                uuid
+            })
+            .collect();
+        // Capacity 3: the first two are evicted; "A" keeps its third and fifth.
+        let listed: Vec<&str> = state
+            .order_transactions("A")
+            .iter()
+            .map(|t| t.uuid.as_str())
+            .collect();
+        assert_eq!(listed, vec![uuids[2].as_str(), uuids[4].as_str()]);
+        state.insert_transaction(state.transactions.get(&uuids[4]).unwrap().clone());
+        assert_eq!(
+            state.order_transactions("A").len(),
+            2,
+            "a replaced transaction is listed once"
+        );
+        assert!(state.order_transactions("C").is_empty());
+    }
+
+    #[test]
+    fn the_order_index_stays_bounded_by_the_store() {
+        let mut state = LyraState::new(10, Duration::from_secs(60));
+        for i in 0..5_000 {
+            state.insert_transaction(tx_of(&format!("order-{}", i % 7)));
+        }
+        assert!(
+            state.indexed <= 2 * state.transactions.len() + 1024 + 1,
+            "{}",
+            state.indexed
+        );
+        let live: usize = (0..7)
+            .map(|i| state.order_transactions(&format!("order-{i}")).len())
+            .sum();
+        assert_eq!(live, 10);
     }
 }

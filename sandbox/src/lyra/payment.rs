@@ -87,7 +87,7 @@ fn record(app: &App, state: &mut LyraState, entry: FormEntry, card: &'static Tes
             order.update_date = Some(now_iso());
         }
     }
-    state.transactions.insert(tx.uuid.clone(), tx.clone());
+    state.insert_transaction(tx.clone());
     Paid::of(app, &tx, &state.order_of(&tx), refused)
 }
 

@@ -115,7 +115,7 @@ pub(super) fn verify_payment_method(app: &App, r: &Value) -> WsResult {
     let tx = Tx::new(&entry, card, "VERIFICATION", 0);
     let paid = {
         let mut state = app.lyra();
-        state.transactions.insert(tx.uuid.clone(), tx.clone());
+        state.insert_transaction(tx.clone());
         let payment = payment_json(&tx, &state.order_of(&tx), &app.config.shop_id);
         Paid {
             raw_answer: serde_json::to_string(&payment).unwrap_or_default(),

@@ -222,6 +222,6 @@ pub(super) fn duplicate(app: &App, r: &Value) -> WsResult {
     copy.set_status("PAID", "AUTHORISED");
     copy.error = None;
     let answer = transaction_json(&copy, &app.config.shop_id, true);
-    state.transactions.insert(copy.uuid.clone(), copy);
+    state.insert_transaction(copy);
     Ok(answer)
 }
