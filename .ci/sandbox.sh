@@ -12,7 +12,13 @@
 # its own cleanup calls sandbox_stop from it.
 # Needs: cargo, python3 (free port), grep/sed. Run from the repository root.
 
-cargo build --quiet -p pasarela-cli --bin pasarela
+# SANDBOX_PROFILE=release (the soak) builds and runs the optimised binary; debug by default.
+SANDBOX_PROFILE="${SANDBOX_PROFILE:-debug}"
+if [ "$SANDBOX_PROFILE" = release ]; then
+  cargo build --quiet --release -p pasarela-cli --bin pasarela
+else
+  cargo build --quiet -p pasarela-cli --bin pasarela
+fi
 
 SANDBOX_WORKDIR="$(mktemp -d)"
 SANDBOX_LOG="$SANDBOX_WORKDIR/sandbox.log"
@@ -29,7 +35,7 @@ trap sandbox_stop EXIT
 
 SANDBOX_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
-target/debug/pasarela sandbox --quiet --addr "127.0.0.1:$SANDBOX_PORT" >"$SANDBOX_LOG" 2>&1 &
+"target/$SANDBOX_PROFILE/pasarela" sandbox --quiet --addr "127.0.0.1:$SANDBOX_PORT" >"$SANDBOX_LOG" 2>&1 &
 SANDBOX_PID=$!
 for _ in $(seq 1 100); do
   grep -q "listening on" "$SANDBOX_LOG" 2>/dev/null && grep -q "test cards:" "$SANDBOX_LOG" && break

@@ -34,6 +34,8 @@ workdir="$SANDBOX_WORKDIR"
 # ETpay authenticates with body fields, which schemathesis cannot guess: this hook puts the
 # sandbox merchant's credentials in every generated body where the field is a string (so a
 # request made invalid on purpose stays invalid: wrong types and missing fields are kept).
+# Likewise the URL fields (`type: string` in the spec, but the sandbox accepts only http(s) URLs
+# without control characters, issue 16) get a loopback URL, and `concat` a separator.
 cat >"$workdir/pasarela_st_hooks.py" <<EOF
 import schemathesis
 
@@ -45,6 +47,11 @@ def before_call(context, case, **kwargs):
             body["merchant_api_token"] = "$SANDBOX_ETPAY_API_TOKEN"
         if isinstance(body.get("merchant_code"), str):
             body["merchant_code"] = "$SANDBOX_ETPAY_MERCHANT_CODE"
+        for field in ("payment_completed_url", "payment_cancellation_url", "payment_webhook_url"):
+            if isinstance(body.get(field), str):
+                body[field] = "http://127.0.0.1:9/" + field
+        if isinstance(body.get("concat"), str):
+            body["concat"] = "&"
 EOF
 
 common=(--seed "$SEED" --max-examples "$EXAMPLES" --workers 2 --request-timeout 10

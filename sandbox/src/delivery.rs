@@ -1,6 +1,10 @@
 //! Delivery of notifications (Lyra IPNs, ETpay webhooks) to the merchant, in the background,
 //! with retries and exponential backoff. Every attempt is logged and listed by
 //! `GET /sandbox/notifications`; delivery never blocks the API.
+//!
+//! Like the gateway, the sandbox never follows a redirect: a signed IPN goes to the URL the
+//! merchant gave and nowhere else, and the codes Lyra counts as received (2xx and
+//! 301/302/303/307/308) end the retries.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,8 +13,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::store::Bounded;
+use crate::store::{str_weight, Bounded, Weigh};
+use crate::url_check::shown_url;
 use crate::util::now_iso;
+
+/// At most this many notifications are listed by `GET /sandbox/notifications` (the newest).
+pub(crate) const MAX_LISTED: usize = 1000;
 
 /// How hard the sandbox tries to deliver a notification.
 #[derive(Clone, Debug)]
@@ -44,10 +52,18 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
+/// The HTTP statuses Lyra counts as a received notification: "A notification will be considered
+/// as failed if the HTTP code returned by the merchant server is not on the following list:
+/// 200, 201, 202, 203, 204, 205, 206, 301, 302, 303, 307, 308"
+/// (<https://docs.lyra.com/en/collect/plugins/drupal-commerce2/setting-up-the-instant-payment-notification.html>).
+/// The redirect is not followed.
+pub const RECEIVED_STATUSES: &[u16] = &[200, 201, 202, 203, 204, 205, 206, 301, 302, 303, 307, 308];
+
 impl Attempt {
-    /// A 2xx answer.
+    /// An answer Lyra counts as received ([`RECEIVED_STATUSES`]: 2xx up to 206, and the
+    /// redirects, which are not followed).
     pub fn succeeded(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
+        self.status.is_some_and(|s| RECEIVED_STATUSES.contains(&s))
     }
 }
 
@@ -58,14 +74,26 @@ pub struct NotificationRecord {
     pub id: u64,
     /// `lyra-ipn` or `etpay-webhook`.
     pub kind: &'static str,
-    /// Where it goes.
+    /// Where it goes, as shown: credentials replaced by `***`, cut to 256 characters.
     pub target: String,
     /// The attempts so far.
     pub attempts: Vec<Attempt>,
-    /// True once an attempt got a 2xx.
+    /// True once an attempt got an answer Lyra counts as received ([`RECEIVED_STATUSES`]).
     pub delivered: bool,
     /// True when every attempt failed.
     pub gave_up: bool,
+}
+
+impl Weigh for NotificationRecord {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.target.len()
+            + self
+                .attempts
+                .iter()
+                .map(|a| std::mem::size_of::<Attempt>() + a.at.len() + str_weight(&a.error))
+                .sum::<usize>()
+    }
 }
 
 /// The `User-Agent` of notification deliveries.
@@ -85,6 +113,7 @@ impl Delivery {
         // a provider installed, building any reqwest client panics.
         pasarela::install_default_tls_provider();
         let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(policy.attempt_timeout)
             .connect_timeout(policy.attempt_timeout)
             .user_agent(USER_AGENT)
@@ -108,10 +137,11 @@ impl Delivery {
         body: Vec<u8>,
     ) -> (u64, oneshot::Receiver<Attempt>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let shown = shown_url(&target);
         let record = NotificationRecord {
             id,
             kind,
-            target: target.clone(),
+            target: shown.clone(),
             attempts: Vec::new(),
             delivered: false,
             gave_up: false,
@@ -130,7 +160,7 @@ impl Delivery {
                 let ok = attempt.succeeded();
                 if this.verbose {
                     eprintln!(
-                        "sandbox: {kind} #{id} attempt {n}/{} to {target}: {}",
+                        "sandbox: {kind} #{id} attempt {n}/{} to {shown}: {}",
                         this.policy.attempts,
                         attempt.status.map_or_else(
                             || attempt.error.clone().unwrap_or_default(),
@@ -191,13 +221,52 @@ impl Delivery {
         }
     }
 
-    /// Every notification still remembered, oldest first.
+    /// The newest [`MAX_LISTED`] notifications still remembered, oldest first.
     pub(crate) fn list(&self) -> Vec<NotificationRecord> {
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect()
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let mut newest: Vec<NotificationRecord> =
+            log.values().rev().take(MAX_LISTED).cloned().collect();
+        newest.reverse();
+        newest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listing_shows_the_newest_notifications_only() {
+        let delivery = Delivery::new(DeliveryPolicy::default(), 10_000, false);
+        for id in 1..=(MAX_LISTED as u64 + 200) {
+            let record = NotificationRecord {
+                id,
+                kind: "lyra-ipn",
+                target: "http://127.0.0.1:9/ipn".into(),
+                attempts: Vec::new(),
+                delivered: false,
+                gave_up: false,
+            };
+            delivery.log.lock().unwrap().insert(id, record);
+        }
+        let listed = delivery.list();
+        assert_eq!(listed.len(), MAX_LISTED);
+        assert_eq!(listed.first().map(|r| r.id), Some(201));
+        assert_eq!(listed.last().map(|r| r.id), Some(MAX_LISTED as u64 + 200));
+    }
+
+    #[test]
+    fn the_statuses_lyra_counts_as_received() {
+        let attempt = |status| Attempt {
+            at: String::new(),
+            status: Some(status),
+            error: None,
+        };
+        for status in [200, 204, 206, 301, 302, 303, 307, 308] {
+            assert!(attempt(status).succeeded(), "{status}");
+        }
+        for status in [207, 300, 304, 305, 400, 404, 500] {
+            assert!(!attempt(status).succeeded(), "{status}");
+        }
     }
 }

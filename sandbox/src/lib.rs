@@ -31,13 +31,14 @@ mod listen;
 mod lyra;
 mod server;
 mod store;
+mod url_check;
 mod util;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use config::{defaults, SandboxConfig, ServerLimits};
-pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord};
+pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord, RECEIVED_STATUSES};
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
 

@@ -1,5 +1,5 @@
 //! Small helpers of the sandbox that belong to no gateway: clock, identifiers, HTML escaping,
-//! reading and merging JSON objects.
+//! reading and merging JSON objects (only the fields the spec declares).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -75,11 +75,33 @@ pub(crate) fn str_field(object: &Value, name: &str) -> Option<String> {
     object.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-/// Copies every field of `source` into `target` (both JSON objects; otherwise nothing happens).
-pub(crate) fn merge(target: &mut Value, source: &Value) {
-    if let (Some(target), Some(source)) = (target.as_object_mut(), source.as_object()) {
+/// The top-level properties `component` (a request schema of the Lyra spec) declares.
+fn declared_properties(component: &str) -> Option<&'static serde_json::Map<String, Value>> {
+    pasarela::spec::SpecValidator::lyra()
+        .document()
+        .pointer(&format!("/components/schemas/{component}/properties"))
+        .and_then(Value::as_object)
+}
+
+/// The fields of `request` (a JSON object) that `component` declares, so undeclared keys are
+/// not kept (the spec is the list, derived, not typed again).
+pub(crate) fn declared_fields(request: &Value, component: &str) -> Value {
+    let mut kept = Value::Object(serde_json::Map::new());
+    merge_declared(&mut kept, request, component);
+    kept
+}
+
+/// Copies into `target` the fields of `source` that `component` declares (both JSON objects;
+/// otherwise nothing happens): repeated updates with new keys never grow `target`.
+pub(crate) fn merge_declared(target: &mut Value, source: &Value, component: &str) {
+    let declared = declared_properties(component);
+    if let (Some(target), Some(source), Some(declared)) =
+        (target.as_object_mut(), source.as_object(), declared)
+    {
         for (key, value) in source {
-            target.insert(key.clone(), value.clone());
+            if declared.contains_key(key) {
+                target.insert(key.clone(), value.clone());
+            }
         }
     }
 }
@@ -101,6 +123,16 @@ mod tests {
         assert_eq!(iso(0), "1970-01-01T00:00:00+00:00");
         assert_eq!(iso(1_642_757_297), "2022-01-21T09:28:17+00:00");
         assert_eq!(iso(951_782_400), "2000-02-29T00:00:00+00:00");
+    }
+
+    #[test]
+    fn only_declared_fields_are_kept_or_merged() {
+        let request = serde_json::json!({"amount": 100, "currency": "PEN", "x-unknown": "y"});
+        let mut kept = declared_fields(&request, "CreatePaymentOrderRequest");
+        assert_eq!(kept, serde_json::json!({"amount": 100, "currency": "PEN"}));
+        let update = serde_json::json!({"amount": 50, "new-key": "z".repeat(1000)});
+        merge_declared(&mut kept, &update, "PaymentOrderUpdateRequest");
+        assert_eq!(kept, serde_json::json!({"amount": 50, "currency": "PEN"}));
     }
 
     #[test]

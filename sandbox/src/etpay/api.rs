@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::blocking::off_workers;
 use crate::etpay::state::Session;
-use crate::util::new_token;
 
 /// `POST /etpay/session/initialize` and `POST /etpay/merchant/check_payment_status`.
 pub(super) fn routes() -> Router<Arc<App>> {
@@ -95,11 +94,9 @@ async fn initialize(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(request) => request,
         Err(response) => return response,
     };
-    let session = Session {
-        token: new_token(64),
-        signature_token: Secret::new(new_token(64)),
-        request,
-        done: false,
+    let session = match Session::open(&request) {
+        Ok(session) => session,
+        Err(text) => return message(StatusCode::BAD_REQUEST, &text),
     };
     let answer = json!({
         "token": session.token,

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::etpay::api::message;
 use crate::etpay::state::{Session, TEST_BANKS};
+use crate::url_check::shown_url;
 use crate::util::{html, html_page, new_token, unix_now};
 
 /// The funnel page at `/sandbox/etpay/session/{token}`, the control endpoint
@@ -50,15 +51,17 @@ struct Outcome {
     redirect: Option<String>,
 }
 
-/// Completes a session: signs the claims, posts the webhook (waits for the first attempt) and
-/// builds the redirect URL with `jwt=`.
+/// Completes a session: signs the claims, builds the redirect URL with `jwt=`, and only then
+/// marks the session finished (once) and posts the webhook (waits for the first attempt).
+/// Everything that can fail happens before the session changes, so a failure never leaves a
+/// session completed without an answer.
 async fn complete(
     app: &App,
     token: &str,
     outcome: &str,
     bank: Option<&str>,
 ) -> Result<Outcome, (StatusCode, String)> {
-    let session = finish_session(app, token).map_err(|(status, text)| (status, text.to_owned()))?;
+    let session = open_session(app, token).map_err(|(status, text)| (status, text.to_owned()))?;
     let r = &session.request;
     let paid = outcome == "paid";
     let system_error = outcome == "system_error";
@@ -76,24 +79,13 @@ async fn complete(
     };
     let jwt = sign_for_tests(&claims, &key)
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let redirect = redirect_url(r, paid, &jwt)?;
+    finish_session(app, token).map_err(|(status, text)| (status, text.to_owned()))?;
     let webhook = if system_error {
         json!({"target": null, "status": null, "error": null})
     } else {
         record_and_notify(app, r, &claims, &jwt).await
     };
-    let url_field = if paid {
-        "payment_completed_url"
-    } else {
-        "payment_cancellation_url"
-    };
-    let redirect = r[url_field].as_str().map(|url| {
-        let separator = if url.contains('?') {
-            r["concat"].as_str().unwrap_or("&")
-        } else {
-            "?"
-        };
-        format!("{url}{separator}jwt={jwt}")
-    });
     Ok(Outcome {
         jwt,
         claims,
@@ -102,8 +94,45 @@ async fn complete(
     })
 }
 
-/// Marks a session finished and returns it; a session finishes once.
-fn finish_session(app: &App, token: &str) -> Result<Session, (StatusCode, &'static str)> {
+/// Where the browser goes: the session's completed (or cancellation) URL with `jwt=`; a URL
+/// that cannot be a `Location` header is refused before anything changes (the URLs were checked
+/// when the session was created, so this is a second line).
+fn redirect_url(r: &Value, paid: bool, jwt: &str) -> Result<Option<String>, (StatusCode, String)> {
+    let url_field = if paid {
+        "payment_completed_url"
+    } else {
+        "payment_cancellation_url"
+    };
+    let Some(url) = r[url_field].as_str() else {
+        return Ok(None);
+    };
+    let separator = if url.contains('?') {
+        r["concat"].as_str().unwrap_or("&")
+    } else {
+        "?"
+    };
+    let redirect = format!("{url}{separator}jwt={jwt}");
+    if axum::http::HeaderValue::from_str(&redirect).is_err() {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!("invalid {url_field}: not usable as a redirect"),
+        ));
+    }
+    Ok(Some(redirect))
+}
+
+/// A session that exists and is not finished yet (a copy; nothing changes).
+fn open_session(app: &App, token: &str) -> Result<Session, (StatusCode, &'static str)> {
+    let state = app.etpay();
+    match state.sessions.get(&token.to_owned()) {
+        None => Err(UNKNOWN_SESSION),
+        Some(session) if session.done => Err(SESSION_FINISHED),
+        Some(session) => Ok(session.clone()),
+    }
+}
+
+/// Marks a session finished; a session finishes once (checked and set under one lock).
+fn finish_session(app: &App, token: &str) -> Result<(), (StatusCode, &'static str)> {
     let mut state = app.etpay();
     let session = state
         .sessions
@@ -113,7 +142,7 @@ fn finish_session(app: &App, token: &str) -> Result<Session, (StatusCode, &'stat
         return Err(SESSION_FINISHED);
     }
     session.done = true;
-    Ok(session.clone())
+    Ok(())
 }
 
 /// The claims of a payment's JWT (signed with the session's signature token). An unknown or
@@ -157,7 +186,7 @@ async fn record_and_notify(app: &App, r: &Value, claims: &Value, jwt: &str) -> V
         .delivery
         .start("etpay-webhook", target.clone(), "application/json", body);
     let attempt = first.await.ok();
-    json!({"target": target, "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
+    json!({"target": shown_url(&target), "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
 }
 
 /// `GET /sandbox/etpay/session/{token}`: the bank choice.

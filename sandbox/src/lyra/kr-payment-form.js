@@ -64,9 +64,19 @@
       body: body ? JSON.stringify(body) : undefined
     }).then(function (r) { return r.json(); });
   }
+  // Only http(s) return URLs are followed: a `javascript:` URL never becomes a form action.
+  function httpUrl(url) {
+    var u;
+    try { u = new URL(url, document.baseURI); } catch (e) { return null; }
+    if (u.protocol === 'http:' || u.protocol === 'https:') { return u; }
+    console.error('pasarela sandbox: return URL refused (http and https only): ' + u.protocol);
+    return null;
+  }
   function navigatePost(url, fields) {
+    var u = httpUrl(url);
+    if (!u) { return; }
     var f = document.createElement('form');
-    f.method = 'POST'; f.action = url; f.style.display = 'none';
+    f.method = 'POST'; f.action = u.toString(); f.style.display = 'none';
     Object.keys(fields).forEach(function (k) {
       var i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = fields[k]; f.appendChild(i);
     });
@@ -74,7 +84,8 @@
     f.submit();
   }
   function navigateGet(url, fields) {
-    var u = new URL(url, document.baseURI);
+    var u = httpUrl(url);
+    if (!u) { return; }
     Object.keys(fields).forEach(function (k) { u.searchParams.set(k, fields[k]); });
     window.location.href = u.toString();
   }

@@ -1,12 +1,15 @@
 //! What the Lyra emulation remembers: formTokens, transactions, payment orders, tokens and
 //! subscriptions, in bounded maps. Rendering them as answers is `render.rs`'s job.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::lyra::cards::{CardOutcome, TestCard};
-use crate::store::Bounded;
+use crate::lyra::error::WsError;
+use crate::store::{json_weight, str_weight, Bounded, Weigh};
+use crate::url_check::check_url;
 use crate::util::{new_form_token, new_id, now_iso};
 
 /// The currency of a form whose request names none (Token/Update, payment orders).
@@ -44,6 +47,8 @@ pub(crate) struct FormEntry {
     pub manual_validation: bool,
     pub created: Instant,
     pub used: bool,
+    /// Replaced by `Charge/UpdatePaymentAmount`'s new formToken: refused like an expired one.
+    pub superseded: bool,
     /// Refused attempts through the embedded form (the shopper may retry up to
     /// `MAX_FORM_ATTEMPTS` times with the same formToken).
     pub refusals: u32,
@@ -72,9 +77,62 @@ impl FormEntry {
             manual_validation: false,
             created: Instant::now(),
             used: false,
+            superseded: false,
             refusals: 0,
         }
     }
+}
+
+impl Weigh for FormEntry {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.currency.len()
+            + self.form_action.len()
+            + str_weight(&self.order_id)
+            + json_weight(&self.customer)
+            + json_weight(&self.metadata)
+            + str_weight(&self.ipn_target_url)
+            + str_weight(&self.payment_method_token)
+            + str_weight(&self.initial_issuer_transaction_identifier)
+    }
+}
+
+/// Why a formToken cannot be paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FormRefusal {
+    /// Unknown, expired or superseded.
+    NotFound,
+    /// Already paid (or out of attempts).
+    Used,
+}
+
+/// The most a free-form object the sandbox keeps (`customer`, `metadata`, a payment order or
+/// subscription request) may weigh; larger ones are refused when received, so one request
+/// cannot crowd the other entries out of a store's byte budget.
+pub(crate) const MAX_STORED_JSON: usize = 64 << 10;
+
+/// `value` (the request's field `name`) if it weighs at most [`MAX_STORED_JSON`], else INT_902
+/// naming the field.
+pub(crate) fn storable(name: &str, value: &Value) -> Result<Value, WsError> {
+    let weight = json_weight(value);
+    if weight > MAX_STORED_JSON {
+        return Err(WsError::invalid_input(format!(
+            "Invalid input value [name={name}]: about {weight} bytes, the sandbox keeps at most {MAX_STORED_JSON}"
+        )));
+    }
+    Ok(value.clone())
+}
+
+/// The request's URL field `name` if it passes [`check_url`], else INT_902 naming the field
+/// (Lyra documents no code of its own for a bad URL).
+pub(crate) fn url_field(r: &Value, name: &str) -> Result<Option<String>, WsError> {
+    let Some(url) = r.get(name).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    check_url(url).map_err(|problem| {
+        WsError::invalid_input(format!("Invalid input value [name={name}]: {problem}"))
+    })?;
+    Ok(Some(url.to_owned()))
 }
 
 /// True when a request asks for manual validation
@@ -231,6 +289,24 @@ impl Tx {
     }
 }
 
+impl Weigh for Tx {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.uuid.len()
+            + self.currency.len()
+            + self.creation_date.len()
+            + str_weight(&self.order_id)
+            + str_weight(&self.payment_method_token)
+            + str_weight(&self.parent_uuid)
+            + str_weight(&self.payment_order_id)
+            + str_weight(&self.ipn_target)
+            + str_weight(&self.initial_issuer_transaction_identifier)
+            + json_weight(&self.metadata)
+            + json_weight(&self.customer)
+            + self.authentication.as_ref().map_or(0, |_| 4 * 64)
+    }
+}
+
 /// A payment order.
 #[derive(Clone, Debug)]
 pub(crate) struct PaymentOrder {
@@ -239,6 +315,16 @@ pub(crate) struct PaymentOrder {
     pub status: &'static str,
     pub creation_date: String,
     pub update_date: Option<String>,
+}
+
+impl Weigh for PaymentOrder {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + self.creation_date.len()
+            + str_weight(&self.update_date)
+            + json_weight(&self.request)
+    }
 }
 
 /// A registered payment method.
@@ -254,12 +340,38 @@ pub(crate) struct Token {
     pub cancellation_date: Option<String>,
 }
 
+impl Weigh for Token {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.token.len()
+            + self.creation_date.len()
+            + str_weight(&self.initial_issuer_transaction_identifier)
+            + str_weight(&self.cancellation_date)
+            + json_weight(&self.customer)
+    }
+}
+
 /// A subscription.
 #[derive(Clone, Debug)]
 pub(crate) struct Subscription {
     pub id: String,
     pub request: Value,
     pub cancel_date: Option<String>,
+}
+
+impl Weigh for crate::lyra::grey_list::GreyListEntry {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.kind.len() + self.value.len() + str_weight(&self.reason)
+    }
+}
+
+impl Weigh for Subscription {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + str_weight(&self.cancel_date)
+            + json_weight(&self.request)
+    }
 }
 
 /// Everything the Lyra emulation remembers.
@@ -272,6 +384,12 @@ pub(crate) struct LyraState {
     pub subscriptions: Bounded<String, Subscription>,
     pub grey_list: Bounded<String, crate::lyra::grey_list::GreyListEntry>,
     pub form_token_ttl: Duration,
+    /// Order id → the uuids of its transactions, oldest first, so that answering a payment or
+    /// `Order/Get` does not scan every stored transaction (a full store made each payment cost
+    /// a 10,000-entry scan under the Lyra lock). Uuids the store has evicted are dropped lazily.
+    order_index: HashMap<String, Vec<String>>,
+    /// How many uuids `order_index` holds.
+    indexed: usize,
 }
 
 impl LyraState {
@@ -284,14 +402,31 @@ impl LyraState {
             subscriptions: Bounded::new(capacity),
             grey_list: Bounded::new(capacity),
             form_token_ttl,
+            order_index: HashMap::new(),
+            indexed: 0,
         }
     }
 
-    /// A formToken that exists and has not expired.
+    /// A formToken that exists, has not expired and was not superseded.
     pub(crate) fn live_form(&self, form_token: &str) -> Option<&FormEntry> {
         self.form_tokens
             .get(&form_token.to_owned())
-            .filter(|e| e.created.elapsed() < self.form_token_ttl)
+            .filter(|e| !e.superseded && e.created.elapsed() < self.form_token_ttl)
+    }
+
+    /// Marks a live, unused formToken used and returns its entry: the check and the change
+    /// happen under the one lock the caller holds, so a formToken is paid at most once.
+    pub(crate) fn take_form(&mut self, form_token: &str) -> Result<FormEntry, FormRefusal> {
+        let ttl = self.form_token_ttl;
+        match self.form_tokens.get_mut(&form_token.to_owned()) {
+            Some(e) if e.superseded || e.created.elapsed() >= ttl => Err(FormRefusal::NotFound),
+            Some(e) if e.used => Err(FormRefusal::Used),
+            Some(e) => {
+                e.used = true;
+                Ok(e.clone())
+            }
+            None => Err(FormRefusal::NotFound),
+        }
     }
 
     /// Stores `entry` under a new formToken and returns the formToken.
@@ -339,11 +474,101 @@ impl LyraState {
         }
     }
 
+    /// Stores a transaction (new or replaced) and indexes it under its order id.
+    pub(crate) fn insert_transaction(&mut self, tx: Tx) {
+        if let Some(order_id) = &tx.order_id {
+            let uuids = self.order_index.entry(order_id.clone()).or_default();
+            if !uuids.contains(&tx.uuid) {
+                uuids.push(tx.uuid.clone());
+                self.indexed += 1;
+            }
+        }
+        self.transactions.insert(tx.uuid.clone(), tx);
+        self.prune_order_index();
+    }
+
     /// The transactions of an order, oldest first.
     pub(crate) fn order_transactions(&self, order_id: &str) -> Vec<&Tx> {
-        self.transactions
-            .values()
-            .filter(|t| t.order_id.as_deref() == Some(order_id))
+        self.order_index
+            .get(order_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|uuid| self.transactions.get(uuid))
             .collect()
+    }
+
+    /// Forgets evicted uuids once the index holds twice as many as the store (amortised: each
+    /// prune at least halves it), so the index stays bounded by the transaction store.
+    fn prune_order_index(&mut self) {
+        if self.indexed <= 2 * self.transactions.len() + 1024 {
+            return;
+        }
+        let transactions = &self.transactions;
+        self.order_index.retain(|_, uuids| {
+            uuids.retain(|uuid| transactions.get(uuid).is_some());
+            !uuids.is_empty()
+        });
+        self.indexed = self.order_index.values().map(Vec::len).sum();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lyra::cards::TEST_CARDS;
+
+    fn tx_of(order_id: &str) -> Tx {
+        let mut entry = FormEntry::new(FormPurpose::Payment, 100, "PEN".into(), "PAYMENT");
+        entry.order_id = Some(order_id.into());
+        Tx::new(&entry, &TEST_CARDS[0], "DEBIT", 100)
+    }
+
+    #[test]
+    fn an_order_lists_its_live_transactions_oldest_first() {
+        let mut state = LyraState::new(3, Duration::from_secs(60));
+        let first = tx_of("A");
+        let uuids: Vec<String> = (0..5)
+            .map(|i| {
+                let tx = if i == 0 {
+                    first.clone()
+                } else {
+                    tx_of(if i % 2 == 0 { "A" } else { "B" })
+                };
+                let uuid = tx.uuid.clone();
+                state.insert_transaction(tx);
+                uuid
+            })
+            .collect();
+        // Capacity 3: the first two are evicted; "A" keeps its third and fifth.
+        let listed: Vec<&str> = state
+            .order_transactions("A")
+            .iter()
+            .map(|t| t.uuid.as_str())
+            .collect();
+        assert_eq!(listed, vec![uuids[2].as_str(), uuids[4].as_str()]);
+        state.insert_transaction(state.transactions.get(&uuids[4]).unwrap().clone());
+        assert_eq!(
+            state.order_transactions("A").len(),
+            2,
+            "a replaced transaction is listed once"
+        );
+        assert!(state.order_transactions("C").is_empty());
+    }
+
+    #[test]
+    fn the_order_index_stays_bounded_by_the_store() {
+        let mut state = LyraState::new(10, Duration::from_secs(60));
+        for i in 0..5_000 {
+            state.insert_transaction(tx_of(&format!("order-{}", i % 7)));
+        }
+        assert!(
+            state.indexed <= 2 * state.transactions.len() + 1024 + 1,
+            "{}",
+            state.indexed
+        );
+        let live: usize = (0..7)
+            .map(|i| state.order_transactions(&format!("order-{i}")).len())
+            .sum();
+        assert_eq!(live, 10);
     }
 }

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use crate::app::App;
 use crate::delivery::Attempt;
 use crate::lyra::cards::TestCard;
-use crate::lyra::model::{FormEntry, FormPurpose, Tx};
+use crate::lyra::model::{FormEntry, FormPurpose, FormRefusal, LyraState, Tx};
 use crate::lyra::render::payment_json;
 use crate::util::now_iso;
 
@@ -48,18 +48,27 @@ fn registers(entry: &FormEntry) -> bool {
     )
 }
 
-/// Pays a form entry with a test card: records the transaction (and token, payment order)
-/// and returns the V4/Payment answer. Notifications are the caller's job.
-pub(crate) fn pay(
+/// Pays a formToken with a test card: takes it (refused when unknown, expired, superseded or
+/// already used) and records the payment under one lock, so concurrent pays of one formToken
+/// produce exactly one transaction. Notifications are the caller's job.
+pub(crate) fn pay_form(
     app: &App,
-    entry: FormEntry,
+    form_token: &str,
     card: &'static TestCard,
-    form_token: Option<&str>,
-) -> Paid {
+) -> Result<Paid, FormRefusal> {
     let mut state = app.lyra();
-    if let Some(e) = form_token.and_then(|t| state.form_tokens.get_mut(&t.to_owned())) {
-        e.used = true;
-    }
+    let entry = state.take_form(form_token)?;
+    Ok(record(app, &mut state, entry, card))
+}
+
+/// Pays a form entry that has no formToken (`SILENT`): records the transaction and returns
+/// the V4/Payment answer.
+pub(crate) fn pay(app: &App, entry: FormEntry, card: &'static TestCard) -> Paid {
+    record(app, &mut app.lyra(), entry, card)
+}
+
+/// Records the transaction (and token, payment order) of a payment, under the caller's lock.
+fn record(app: &App, state: &mut LyraState, entry: FormEntry, card: &'static TestCard) -> Paid {
     let (operation, amount) = match entry.purpose {
         FormPurpose::Token | FormPurpose::TokenUpdate(_) => ("VERIFICATION", 0),
         _ => ("DEBIT", entry.amount),
@@ -78,7 +87,7 @@ pub(crate) fn pay(
             order.update_date = Some(now_iso());
         }
     }
-    state.transactions.insert(tx.uuid.clone(), tx.clone());
+    state.insert_transaction(tx.clone());
     Paid::of(app, &tx, &state.order_of(&tx), refused)
 }
 

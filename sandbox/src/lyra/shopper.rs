@@ -13,8 +13,11 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::lyra::cards::{test_card, CardOutcome, TestCard, TEST_CARDS};
-use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose, DEFAULT_CURRENCY};
-use crate::lyra::payment::{browser_return_fields, pay, send_ipn, Paid};
+use crate::lyra::model::{
+    asks_manual_validation, FormEntry, FormPurpose, FormRefusal, DEFAULT_CURRENCY,
+};
+use crate::lyra::payment::{browser_return_fields, pay_form, send_ipn, Paid};
+use crate::url_check::{check_url, shown_url};
 use crate::util::{html, html_page as page, str_field};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -49,17 +52,43 @@ struct ReturnUrls {
     post_url_refused: Option<String>,
 }
 
+impl ReturnUrls {
+    /// Both URLs pass [`check_url`] (they end up in a form's `action`), or the page's error.
+    fn check(&self) -> Result<(), (StatusCode, String)> {
+        for (name, url) in [
+            ("kr-post-url-success", &self.post_url_success),
+            ("kr-post-url-refused", &self.post_url_refused),
+        ] {
+            if let Some(problem) = url.as_deref().and_then(|u| check_url(u).err()) {
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    format!("invalid {name}: {problem}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn live_entry(app: &App, form_token: &str) -> Result<FormEntry, (StatusCode, String)> {
     match app.lyra().live_form(form_token) {
         Some(entry) if !entry.used => Ok(entry.clone()),
-        Some(_) => Err((
+        Some(_) => Err(refusal_page(FormRefusal::Used)),
+        None => Err(refusal_page(FormRefusal::NotFound)),
+    }
+}
+
+/// The pages' answer to a formToken that cannot be paid.
+fn refusal_page(refusal: FormRefusal) -> (StatusCode, String) {
+    match refusal {
+        FormRefusal::Used => (
             StatusCode::CONFLICT,
             "this formToken was already paid (INT_906)".into(),
-        )),
-        None => Err((
+        ),
+        FormRefusal::NotFound => (
             StatusCode::NOT_FOUND,
             "formToken not found or expired (INT_903)".into(),
-        )),
+        ),
     }
 }
 
@@ -80,6 +109,9 @@ async fn form_page(
     Path(form_token): Path<String>,
     Query(urls): Query<ReturnUrls>,
 ) -> Response {
+    if let Err(e) = urls.check() {
+        return e.into_response();
+    }
     let entry = match live_entry(&app, &form_token) {
         Ok(entry) => entry,
         Err(e) => return e.into_response(),
@@ -121,19 +153,19 @@ struct CardChoice {
     urls: ReturnUrls,
 }
 
-/// Pays and waits for the first IPN attempt, as the platform does before releasing the browser.
+/// Pays (at most once per formToken) and waits for the first IPN attempt, as the platform does
+/// before releasing the browser.
 async fn pay_and_notify(
     app: &App,
-    entry: FormEntry,
     card: &'static TestCard,
     form_token: &str,
-) -> (Paid, Value) {
-    let paid = pay(app, entry, card, Some(form_token));
+) -> Result<(Paid, Value), FormRefusal> {
+    let paid = pay_form(app, form_token, card)?;
     let ipn = match send_ipn(app, &paid) {
         Some((target, first)) => {
             let attempt = first.await.ok();
             json!({
-                "target": target,
+                "target": shown_url(&target),
                 "status": attempt.as_ref().and_then(|a| a.status),
                 "error": attempt.as_ref().and_then(|a| a.error.clone()),
             })
@@ -142,7 +174,7 @@ async fn pay_and_notify(
             json!({"target": null, "status": null, "error": "no notification URL: set ipnTargetUrl or the sandbox's --lyra-notification-url"})
         }
     };
-    (paid, ipn)
+    Ok((paid, ipn))
 }
 
 /// The signed browser-return fields as a JSON object (for the control and script endpoints).
@@ -172,14 +204,17 @@ async fn form_submit(
     Path(form_token): Path<String>,
     Form(choice): Form<CardChoice>,
 ) -> Response {
-    let entry = match live_entry(&app, &form_token) {
-        Ok(entry) => entry,
-        Err(e) => return e.into_response(),
-    };
+    // Checked before paying: a refused URL never half-completes a payment.
+    if let Err(e) = choice.urls.check() {
+        return e.into_response();
+    }
     let Some(card) = test_card(&choice.card) else {
         return (StatusCode::BAD_REQUEST, UNKNOWN_CARD).into_response();
     };
-    let (paid, _) = pay_and_notify(&app, entry, card, &form_token).await;
+    let (paid, _) = match pay_and_notify(&app, card, &form_token).await {
+        Ok(done) => done,
+        Err(refusal) => return refusal_page(refusal).into_response(),
+    };
     let fields = browser_return_fields(&app, &paid);
     let target = if paid.refused {
         choice
@@ -243,10 +278,6 @@ fn error_json(status: StatusCode, message: &str) -> Response {
 }
 
 async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay>) -> Response {
-    let entry = match live_entry(&app, &request.form_token) {
-        Ok(entry) => entry,
-        Err((status, message)) => return error_json(status, &message),
-    };
     let card = match (request.card.as_deref(), request.outcome.as_deref()) {
         (Some(pan), _) => test_card(pan),
         (None, Some("paid") | None) => TestCard::with_outcome(CardOutcome::Authorised),
@@ -261,7 +292,13 @@ async fn control_pay(State(app): State<Arc<App>>, Json(request): Json<ControlPay
             "outcome must be paid, captured, refused or to_validate, or card a test card number",
         );
     };
-    let (paid, ipn) = pay_and_notify(&app, entry, card, &request.form_token).await;
+    let (paid, ipn) = match pay_and_notify(&app, card, &request.form_token).await {
+        Ok(done) => done,
+        Err(refusal) => {
+            let (status, message) = refusal_page(refusal);
+            return error_json(status, &message);
+        }
+    };
     let fields = browser_return_object(&app, &paid);
     Json(json!({
         "orderStatus": paid.payment["orderStatus"],
@@ -358,16 +395,24 @@ fn js_entry(
     }
     match app.lyra().live_form(form_token) {
         Some(entry) if !entry.used => Ok(entry.clone()),
-        Some(_) => Err(Box::new(kr_error(
+        Some(_) => Err(Box::new(js_refusal(FormRefusal::Used))),
+        None => Err(Box::new(js_refusal(FormRefusal::NotFound))),
+    }
+}
+
+/// The script's answer to a formToken that cannot be paid.
+fn js_refusal(refusal: FormRefusal) -> Response {
+    match refusal {
+        FormRefusal::Used => kr_error(
             StatusCode::CONFLICT,
             "PSP_108",
             "this formToken was already used",
-        ))),
-        None => Err(Box::new(kr_error(
+        ),
+        FormRefusal::NotFound => kr_error(
             StatusCode::NOT_FOUND,
             "PSP_108",
             "formToken not found or expired",
-        ))),
+        ),
     }
 }
 
@@ -427,10 +472,9 @@ fn expiry_ok(expiry: &str) -> bool {
 }
 
 async fn js_pay_answer(app: &App, request: JsPay) -> Response {
-    let entry = match js_entry(app, &request.form_token, request.public_key.as_deref()) {
-        Ok(entry) => entry,
-        Err(error) => return *error,
-    };
+    if let Err(error) = js_entry(app, &request.form_token, request.public_key.as_deref()) {
+        return *error;
+    }
     let Some(card) = test_card(&request.card) else {
         return kr_error(
             StatusCode::BAD_REQUEST,
@@ -452,7 +496,10 @@ async fn js_pay_answer(app: &App, request: JsPay) -> Response {
             "invalid security code",
         );
     }
-    let (paid, _) = pay_and_notify(app, entry, card, &request.form_token).await;
+    let (paid, _) = match pay_and_notify(app, card, &request.form_token).await {
+        Ok(done) => done,
+        Err(refusal) => return js_refusal(refusal),
+    };
     // A refusal leaves the formToken usable for another attempt, as the real form does.
     let attempts_left = if paid.refused {
         let mut state = app.lyra();

@@ -9,6 +9,8 @@ mod support;
 mod browser;
 mod browser_spa;
 mod cross_site;
+mod hardening_state;
+mod hardening_urls;
 mod operations;
 mod raw_http;
 mod reliability_delivery;

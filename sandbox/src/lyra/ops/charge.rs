@@ -11,7 +11,7 @@ use crate::lyra::error::{
     fail, WsError, WsResult, ALIAS_NOT_FOUND, FORM_TOKEN_NOT_FOUND, INVALID_AMOUNT,
     INVALID_CURRENCY,
 };
-use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose};
+use crate::lyra::model::{asks_manual_validation, storable, url_field, FormEntry, FormPurpose};
 use crate::lyra::payment::pay;
 use crate::lyra::render::{payment_form, typed};
 use crate::util::str_field;
@@ -62,9 +62,9 @@ fn create_form(app: &App, r: &Value, token_flow: bool) -> WsResult {
     }
     let entry = FormEntry {
         order_id: str_field(r, "orderId"),
-        customer: r["customer"].clone(),
-        metadata: r["metadata"].clone(),
-        ipn_target_url: str_field(r, "ipnTargetUrl"),
+        customer: storable("customer", &r["customer"])?,
+        metadata: storable("metadata", &r["metadata"])?,
+        ipn_target_url: url_field(r, "ipnTargetUrl")?,
         payment_method_token: str_field(r, "paymentMethodToken"),
         initial_issuer_transaction_identifier: r["transactionOptions"]["cardOptions"]
             ["initialIssuerTransactionIdentifier"]
@@ -99,14 +99,15 @@ fn pay_silently(app: &App, entry: FormEntry) -> WsResult {
             .or(registered),
         ..entry
     };
-    Ok(pay(app, entry, card, None).payment)
+    Ok(pay(app, entry, card).payment)
 }
 
 /// `Charge/UpdatePaymentAmount`: a new formToken for a lower amount.
 pub(super) fn update_payment_amount(app: &App, r: &Value) -> WsResult {
     let mut state = app.lyra();
+    let form_token = str_field(r, "formToken").unwrap_or_default();
     let entry = state
-        .live_form(&str_field(r, "formToken").unwrap_or_default())
+        .live_form(&form_token)
         .cloned()
         .ok_or(FORM_TOKEN_NOT_FOUND)?;
     let updated: i64 = str_field(r, "updatedAmount")
@@ -117,6 +118,11 @@ pub(super) fn update_payment_amount(app: &App, r: &Value) -> WsResult {
             INVALID_AMOUNT,
             format!("updatedAmount must not exceed {}", entry.amount),
         ));
+    }
+    // The new formToken replaces the old one, which is refused from now on like an expired one
+    // (INT_903; Lyra's documentation does not say, inferred: see the sandbox section of README).
+    if let Some(old) = state.form_tokens.get_mut(&form_token) {
+        old.superseded = true;
     }
     let form_token = state.mint_form(FormEntry {
         amount: updated,

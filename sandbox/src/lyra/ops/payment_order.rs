@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::lyra::error::{fail, WsError, WsResult, INVALID_CURRENCY, PAYMENT_ORDER_NOT_FOUND};
-use crate::lyra::model::PaymentOrder;
+use crate::lyra::model::{storable, PaymentOrder};
 use crate::lyra::render::payment_order_json;
-use crate::util::{merge, new_id, now_iso, str_field};
+use crate::util::{declared_fields, merge_declared, new_id, now_iso, str_field};
 
 /// `Charge/CreatePaymentOrder`.
 pub(super) fn create(app: &App, r: &Value) -> WsResult {
@@ -25,7 +25,7 @@ pub(super) fn create(app: &App, r: &Value) -> WsResult {
     }
     let order = PaymentOrder {
         id: new_id(),
-        request: r.clone(),
+        request: storable("(body)", &declared_fields(r, "CreatePaymentOrderRequest"))?,
         status: "RUNNING",
         creation_date: now_iso(),
         update_date: None,
@@ -46,7 +46,8 @@ pub(super) fn get(app: &App, r: &Value) -> WsResult {
     Ok(payment_order_json(order, &app.payment_order_url(&id)))
 }
 
-/// `Charge/PaymentOrder/Update`: only a running order, on the same channel.
+/// `Charge/PaymentOrder/Update`: only a running order, on the same channel; only the fields the
+/// update request declares are merged (unknown keys never accumulate).
 pub(super) fn update(app: &App, r: &Value) -> WsResult {
     let id = str_field(r, "paymentOrderId").unwrap_or_default();
     let mut state = app.lyra();
@@ -65,7 +66,42 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
             "channelOptions.channelType cannot change",
         ));
     }
-    merge(&mut order.request, r);
+    let mut request = order.request.clone();
+    merge_declared(&mut request, r, "PaymentOrderUpdateRequest");
+    order.request = storable("(body)", &request)?;
     order.update_date = Some(now_iso());
     Ok(payment_order_json(order, &app.payment_order_url(&id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::SandboxConfig;
+
+    #[test]
+    fn updates_with_new_unknown_keys_do_not_grow_the_stored_order() {
+        let app = App::new(SandboxConfig::default());
+        let created = create(
+            &app,
+            &json!({"amount": 1000, "currency": "PEN", "channelOptions": {"channelType": "URL"}, "junk": "j"}),
+        )
+        .unwrap();
+        let id = created["paymentOrderId"].as_str().unwrap().to_owned();
+        for n in 0..50 {
+            let mut change = json!({"paymentOrderId": id, "channelOptions": {"channelType": "URL"}, "amount": 900});
+            change[format!("unknown-{n}")] = json!("u".repeat(10_000));
+            update(&app, &change).unwrap();
+        }
+        let state = app.lyra();
+        let request = &state.payment_orders.get(&id).unwrap().request;
+        let keys: Vec<&String> = request.as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter()
+                .all(|k| !k.starts_with("unknown") && *k != "junk"),
+            "{keys:?}"
+        );
+        assert_eq!(request["amount"], 900);
+    }
 }

@@ -13,7 +13,9 @@ use crate::lyra::cards::TestCard;
 use crate::lyra::error::{
     fail, Code, WsError, WsResult, ALIAS_NOT_FOUND, INVALID_AMOUNT, INVALID_CURRENCY,
 };
-use crate::lyra::model::{asks_manual_validation, FormEntry, FormPurpose, Tx, DEFAULT_CURRENCY};
+use crate::lyra::model::{
+    asks_manual_validation, storable, url_field, FormEntry, FormPurpose, Tx, DEFAULT_CURRENCY,
+};
 use crate::lyra::payment::{pay, send_ipn, Paid};
 use crate::lyra::render::payment_json;
 use crate::util::{new_id, str_field};
@@ -58,9 +60,9 @@ fn entry(
 ) -> Result<FormEntry, WsError> {
     Ok(FormEntry {
         order_id: str_field(r, "orderId"),
-        customer: checked_customer(&r["customer"])?,
-        metadata: r["metadata"].clone(),
-        ipn_target_url: str_field(r, "ipnTargetUrl"),
+        customer: storable("customer", &checked_customer(&r["customer"])?)?,
+        metadata: storable("metadata", &r["metadata"])?,
+        ipn_target_url: url_field(r, "ipnTargetUrl")?,
         manual_validation: asks_manual_validation(r),
         ..FormEntry::new(purpose, amount, currency, action)
     })
@@ -68,7 +70,7 @@ fn entry(
 
 /// Pays (or verifies) with the test card, sends the IPN, answers the `V4/Payment`.
 fn settle(app: &App, entry: FormEntry, card: &'static TestCard) -> Value {
-    let paid = pay(app, entry, card, None);
+    let paid = pay(app, entry, card);
     let _ = send_ipn(app, &paid);
     paid.payment
 }
@@ -113,7 +115,7 @@ pub(super) fn verify_payment_method(app: &App, r: &Value) -> WsResult {
     let tx = Tx::new(&entry, card, "VERIFICATION", 0);
     let paid = {
         let mut state = app.lyra();
-        state.transactions.insert(tx.uuid.clone(), tx.clone());
+        state.insert_transaction(tx.clone());
         let payment = payment_json(&tx, &state.order_of(&tx), &app.config.shop_id);
         Paid {
             raw_answer: serde_json::to_string(&payment).unwrap_or_default(),

@@ -6,12 +6,12 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::lyra::error::{fail, WsResult, ALIAS_NOT_FOUND};
-use crate::lyra::model::{LyraState, Subscription};
+use crate::lyra::model::{storable, LyraState, Subscription};
 use crate::lyra::render::{
     response_code, subscription_json, typed, ResponseCode, ACTION_COMPLETED,
     SUBSCRIPTION_NOT_FOUND, TOKEN_NOT_FOUND,
 };
-use crate::util::{merge, new_id, now_iso, str_field};
+use crate::util::{declared_fields, merge_declared, new_id, now_iso, str_field};
 
 /// `Charge/CreateSubscription`, on an active token.
 pub(super) fn create(app: &App, r: &Value) -> WsResult {
@@ -23,7 +23,7 @@ pub(super) fn create(app: &App, r: &Value) -> WsResult {
     let id = new_id();
     let subscription = Subscription {
         id: id.clone(),
-        request: r.clone(),
+        request: storable("(body)", &declared_fields(r, "CreateSubscriptionRequest"))?,
         cancel_date: None,
     };
     state.subscriptions.insert(id.clone(), subscription);
@@ -54,10 +54,18 @@ pub(super) fn get(app: &App, r: &Value) -> WsResult {
     }
 }
 
-/// `Subscription/Update`: merges the request into the stored one.
+/// `Subscription/Update`: merges the fields the update request declares into the stored
+/// request (unknown keys never accumulate).
 pub(super) fn update(app: &App, r: &Value) -> WsResult {
-    let code = find(&mut app.lyra(), r).map(|s| merge(&mut s.request, r));
-    Ok(response_code(code.err().unwrap_or(ACTION_COMPLETED)))
+    let mut state = app.lyra();
+    let subscription = match find(&mut state, r) {
+        Ok(subscription) => subscription,
+        Err(code) => return Ok(response_code(code)),
+    };
+    let mut request = subscription.request.clone();
+    merge_declared(&mut request, r, "SubscriptionUpdateRequest");
+    subscription.request = storable("(body)", &request)?;
+    Ok(response_code(ACTION_COMPLETED))
 }
 
 /// `Subscription/Cancel`, at `terminationDate` or now.
@@ -66,4 +74,53 @@ pub(super) fn cancel(app: &App, r: &Value) -> WsResult {
         s.cancel_date = Some(str_field(r, "terminationDate").unwrap_or_else(now_iso));
     });
     Ok(response_code(code.err().unwrap_or(ACTION_COMPLETED)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::SandboxConfig;
+    use crate::lyra::cards::TEST_CARDS;
+    use crate::lyra::model::Token;
+
+    #[test]
+    fn updates_with_new_unknown_keys_do_not_grow_the_stored_subscription() {
+        let app = App::new(SandboxConfig::default());
+        let token = "t".repeat(32);
+        app.lyra().tokens.insert(
+            token.clone(),
+            Token {
+                token: token.clone(),
+                card: &TEST_CARDS[0],
+                initial_issuer_transaction_identifier: None,
+                customer: Value::Null,
+                creation_date: now_iso(),
+                cancellation_date: None,
+            },
+        );
+        let created = create(
+            &app,
+            &json!({"amount": 1000, "currency": "PEN", "effectDate": "2030-01-01T00:00:00+00:00",
+                    "paymentMethodToken": token, "rrule": "RRULE:FREQ=MONTHLY", "junk": "j"}),
+        )
+        .unwrap();
+        let id = created["subscriptionId"].as_str().unwrap().to_owned();
+        for n in 0..50 {
+            let mut change =
+                json!({"subscriptionId": id, "paymentMethodToken": token, "amount": 900});
+            change[format!("unknown-{n}")] = json!("u".repeat(10_000));
+            update(&app, &change).unwrap();
+        }
+        let state = app.lyra();
+        let request = &state.subscriptions.get(&id).unwrap().request;
+        let keys: Vec<&String> = request.as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter()
+                .all(|k| !k.starts_with("unknown") && *k != "junk"),
+            "{keys:?}"
+        );
+        assert_eq!(request["amount"], 900);
+    }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::lyra::error::{fail, WsResult, ALIAS_NOT_FOUND};
-use crate::lyra::model::{FormEntry, FormPurpose, DEFAULT_CURRENCY};
+use crate::lyra::model::{storable, FormEntry, FormPurpose, DEFAULT_CURRENCY};
 use crate::lyra::render::{
     payment_form, response_code, token_json, ACTION_COMPLETED, TOKEN_NOT_FOUND,
 };
@@ -58,7 +58,7 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
     let purpose = FormPurpose::TokenUpdate(token.clone());
     let entry = FormEntry {
         order_id: str_field(r, "orderId"),
-        customer: r["customer"].clone(),
+        customer: storable("customer", &r["customer"])?,
         payment_method_token: Some(token),
         ..FormEntry::new(purpose, 0, currency, "REGISTER_UPDATE")
     };
@@ -68,7 +68,10 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
 /// `Token/UpdateCustomerDetails`: the buyer details of an active token, merged as
 /// CustomerWallet/Update merges them; answers the updated `V4/Token`.
 pub(super) fn update_customer_details(app: &App, r: &Value) -> WsResult {
-    let update = super::customer_wallet::checked_customer(&r["customer"])?;
+    let update = storable(
+        "customer",
+        &super::customer_wallet::checked_customer(&r["customer"])?,
+    )?;
     let mut state = app.lyra();
     let token = state
         .tokens

@@ -171,7 +171,10 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
     Ok(transaction_json(t, &app.config.shop_id, true))
 }
 
-/// `Transaction/Capture`: captures each authorised transaction; answers the last one.
+/// `Transaction/Capture`: captures every listed transaction, or none: each uuid is checked
+/// (known, AUTHORISED) before any is captured, so one unknown uuid (PSP_010) or one in another
+/// status (PSP_011) leaves them all as they were. Answers the last one. Lyra's documentation
+/// does not say how a partial failure is reported; all-or-nothing is the sandbox's choice.
 pub(super) fn capture(app: &App, r: &Value) -> WsResult {
     let uuids: Vec<String> = r["uuids"]
         .as_array()
@@ -180,11 +183,10 @@ pub(super) fn capture(app: &App, r: &Value) -> WsResult {
         .filter_map(|u| u.as_str().map(str::to_owned))
         .collect();
     let mut state = app.lyra();
-    let mut last = None;
     for uuid in &uuids {
         let t = state
             .transactions
-            .get_mut(uuid)
+            .get(uuid)
             .ok_or_else(|| WsError::detailed(TRANSACTION_NOT_FOUND, format!("uuid {uuid}")))?;
         if t.detailed_status != "AUTHORISED" {
             return Err(WsError::detailed(
@@ -192,8 +194,13 @@ pub(super) fn capture(app: &App, r: &Value) -> WsResult {
                 format!("uuid {uuid} is {}", t.detailed_status),
             ));
         }
-        t.set_status("PAID", "CAPTURED");
-        last = Some(transaction_json(t, &app.config.shop_id, true));
+    }
+    let mut last = None;
+    for uuid in &uuids {
+        if let Some(t) = state.transactions.get_mut(uuid) {
+            t.set_status("PAID", "CAPTURED");
+            last = Some(transaction_json(t, &app.config.shop_id, true));
+        }
     }
     last.ok_or_else(|| WsError::invalid_input("uuids is empty"))
 }
@@ -215,6 +222,6 @@ pub(super) fn duplicate(app: &App, r: &Value) -> WsResult {
     copy.set_status("PAID", "AUTHORISED");
     copy.error = None;
     let answer = transaction_json(&copy, &app.config.shop_id, true);
-    state.transactions.insert(copy.uuid.clone(), copy);
+    state.insert_transaction(copy);
     Ok(answer)
 }
