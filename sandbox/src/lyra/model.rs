@@ -378,6 +378,8 @@ impl Weigh for Subscription {
 #[derive(Debug)]
 pub(crate) struct LyraState {
     pub form_tokens: Bounded<String, FormEntry>,
+    /// Read and change in place here; insert only through [`LyraState::insert_transaction`],
+    /// which keeps the order index.
     pub transactions: Bounded<String, Tx>,
     pub payment_orders: Bounded<String, PaymentOrder>,
     pub tokens: Bounded<String, Token>,

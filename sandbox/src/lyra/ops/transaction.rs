@@ -120,9 +120,7 @@ fn credit(state: &mut LyraState, tx: &Tx, r: &Value) -> Result<Tx, WsError> {
     credit.set_status("PAID", "CAPTURED");
     credit.parent_uuid = Some(tx.uuid.clone());
     credit.creation_date = now_iso();
-    state
-        .transactions
-        .insert(credit.uuid.clone(), credit.clone());
+    state.insert_transaction(credit.clone());
     Ok(credit)
 }
 
