@@ -28,8 +28,15 @@ pub(crate) async fn off_workers<T: Send + 'static>(
     if body_len < OFFLOAD_BYTES {
         return Some(work());
     }
-    let _slot = heavy_slots().acquire().await.ok()?;
-    tokio::task::spawn_blocking(work).await.ok()
+    // The slot moves into the blocking task: a client that disconnects drops this future, but
+    // the work it started keeps its slot until it ends, so at most one per core ever runs.
+    let slot = heavy_slots().acquire().await.ok()?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+    .ok()
 }
 
 #[cfg(test)]

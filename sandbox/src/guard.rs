@@ -75,7 +75,10 @@ fn refusal(
         return Some(refuse(StatusCode::FORBIDDEN, "cross-site request refused"));
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin_ok = origin.to_str().is_ok_and(|o| origin_allowed(allowed, o));
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_ok = origin
+            .to_str()
+            .is_ok_and(|o| origin_allowed(allowed, o, host));
         if !origin_ok {
             return Some(refuse(
                 StatusCode::FORBIDDEN,
@@ -90,14 +93,28 @@ fn refuse(status: StatusCode, text: &'static str) -> Response {
     (status, text).into_response()
 }
 
-/// `scheme://host[:port]` with an allowed host; `null` and anything else is not.
-fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+/// `scheme://host[:port]` with an allowed host; `null` and anything else is not. Unlike a
+/// `Host`, an IP-literal `Origin` is a page served from that address, so it passes only when it
+/// is loopback, the sandbox's own address (the request's `Host`) or allowed by name.
+fn origin_allowed(allowed: &[String], origin: &str, host: Option<&str>) -> bool {
     let Some((scheme, authority)) = origin.split_once("://") else {
         return false;
     };
-    matches!(scheme, "http" | "https")
-        && !authority.contains('/')
-        && host_allowed(allowed, authority)
+    if !matches!(scheme, "http" | "https") || authority.contains('/') {
+        return false;
+    }
+    let name = host_name(authority);
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => {
+            ip.is_loopback()
+                || host.is_some_and(|h| host_name(h).eq_ignore_ascii_case(name))
+                || allowed
+                    .iter()
+                    .any(|a| host_name(a).eq_ignore_ascii_case(name))
+        }
+        Err(_) => host_allowed(allowed, authority),
+    }
 }
 
 /// A `Host` value (`name[:port]`, `[v6][:port]`) naming the sandbox.
@@ -182,10 +199,28 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert!(origin_allowed(&[], "http://127.0.0.1:3000"));
-        assert!(!origin_allowed(&[], "null"));
-        assert!(!origin_allowed(&[], "http://evil.example"));
-        assert!(!origin_allowed(&[], "file://"));
-        assert!(!origin_allowed(&[], "http://127.0.0.1/x"));
+        assert!(origin_allowed(&[], "http://127.0.0.1:3000", None));
+        assert!(origin_allowed(&[], "http://[::1]:3000", None));
+        assert!(!origin_allowed(&[], "null", None));
+        assert!(!origin_allowed(&[], "http://evil.example", None));
+        assert!(!origin_allowed(&[], "file://", None));
+        assert!(!origin_allowed(&[], "http://127.0.0.1/x", None));
+        // A page served from another IP address is another site.
+        assert!(!origin_allowed(
+            &[],
+            "http://203.0.113.5",
+            Some("127.0.0.1:8080")
+        ));
+        // The sandbox's own pages, reached by its LAN address.
+        assert!(origin_allowed(
+            &[],
+            "http://192.168.1.5:8080",
+            Some("192.168.1.5:8080")
+        ));
+        assert!(origin_allowed(
+            &["203.0.113.5".into()],
+            "http://203.0.113.5",
+            None
+        ));
     }
 }

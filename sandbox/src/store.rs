@@ -8,7 +8,8 @@ use std::hash::Hash;
 use serde_json::Value;
 
 /// The bytes each store may hold (estimated by [`Weigh`]); the oldest entries are forgotten
-/// beyond it. Eight stores (five Lyra, two ETpay, the notification log) stay under ~200 MiB.
+/// beyond it. Nine stores (six Lyra, two ETpay, the notification log) stay under ~216 MiB, plus
+/// the Lyra order index (uuids only, at most twice the transaction count plus 1,024).
 pub(crate) const STORE_BYTES: usize = 24 << 20;
 
 /// An estimate of the heap bytes a stored value holds, for [`Bounded`]'s byte budget.

@@ -7,8 +7,8 @@
 //! claims carry `iat` but no `exp`; an optional maximum age is checked against a [`Clock`].
 //! `exp` and `nbf` are honoured when a JWT carries them (with [`FUTURE_SKEW`] of leeway), a
 //! header with `crit` is refused (RFC 7515 §4.1.11), and a header or claims object repeating a
-//! key is malformed. Inputs larger than [`MAX_INPUT_BYTES`] are
-//! refused before parsing.
+//! key is malformed. Bodies, inputs and redirect URLs larger than [`MAX_INPUT_BYTES`] are
+//! refused before parsing ([`jwt_from_body`], [`jwt_from_input`], [`jwt_from_redirect`]).
 //!
 //! ```
 //! use pasarela::etpay::{notification, peek_session_token_unverified, sign_for_tests, Notification, Verifier};
@@ -368,6 +368,7 @@ pub fn jwt_from_body(body: &[u8]) -> Result<String, VerifyError> {
 /// Extracts the JWT from the success/failure redirect: a full URL or just its query string,
 /// with the JWT in the `jwt` parameter.
 pub fn jwt_from_redirect(url_or_query: &str) -> Result<String, VerifyError> {
+    check_size(url_or_query.as_bytes())?;
     let text = url_or_query.trim();
     let query = match url::Url::parse(text) {
         Ok(url) => url.query().unwrap_or("").to_owned(),

@@ -36,10 +36,10 @@ const SHOWN_FIRST: usize = 6;
 const SHOWN_LAST: usize = 4;
 
 /// Masks a card number as the gateway does: its first 6 and last 4 digits, `X` in between.
-/// Anything too short to keep 6 + 4 digits is masked entirely.
+/// Anything shorter than a card number (12 characters) is masked entirely.
 pub fn mask_pan(pan: &str) -> String {
     let len = pan.chars().count();
-    if len <= SHOWN_FIRST + SHOWN_LAST {
+    if len < 12 {
         return "X".repeat(len);
     }
     pan.chars()
@@ -279,6 +279,11 @@ mod tests {
         assert_eq!(mask_pan(PAN), "497010XXXXXX0055");
         assert_eq!(mask_pan("5970100300000018123"), "597010XXXXXXXXX8123");
         assert_eq!(mask_pan("1234567890"), "XXXXXXXXXX");
+        assert_eq!(
+            mask_pan("12345678901"),
+            "XXXXXXXXXXX",
+            "shorter than a card number"
+        );
         assert_eq!(Pan::new(PAN).unwrap().bin(), "497010");
     }
 

@@ -24,18 +24,31 @@ fn is_code_field(name: &str) -> bool {
     name == "securityCode" || name == "cvv"
 }
 
-/// Every card number and security code of a request (the string values of such fields, at
-/// any depth).
+/// True when a JSON pointer (`/paymentForms/0/pan`) goes through a card-data field.
+pub(crate) fn is_card_path(pointer: &str) -> bool {
+    pointer
+        .split('/')
+        .any(|segment| is_pan_field(segment) || is_code_field(segment))
+}
+
+/// Every card number and security code of a request (the values of such fields, at any depth,
+/// strings or numbers: a number sent where the schema wants a string is still card data).
 fn card_data(request: &Value, found: &mut Vec<(String, String)>) {
     match request {
         Value::Object(map) => {
             for (name, value) in map {
-                match value.as_str() {
+                let text = match value {
+                    Value::String(text) => Some(text.clone()),
+                    Value::Number(number) => Some(number.to_string()),
+                    _ => None,
+                };
+                match text {
                     Some(text) if !text.is_empty() && is_pan_field(name) => {
-                        found.push((text.to_owned(), mask_pan(text)));
+                        let shown = mask_pan(&text);
+                        found.push((text, shown));
                     }
                     Some(text) if !text.is_empty() && is_code_field(name) => {
-                        found.push((text.to_owned(), REDACTED.to_owned()));
+                        found.push((text, REDACTED.to_owned()));
                     }
                     _ => card_data(value, found),
                 }

@@ -79,10 +79,16 @@ pub(crate) fn decode(component: &str, body: &[u8]) -> Result<Value, WsError> {
         .pointer(&first.instance_path)
         .map(Value::to_string)
         .unwrap_or_default();
-    let detail = format!(
-        "Invalid input value [name={field}, value={value}]: {}",
-        first.message
-    );
+    let detail = if crate::lyra::card_data::is_card_path(&first.instance_path) {
+        // The validator's reason quotes the value (escaped or cut short, which `scrub` could
+        // miss): about card data, say only which field.
+        format!("Invalid input value [name={field}]: not a valid card number or security code")
+    } else {
+        format!(
+            "Invalid input value [name={field}, value={value}]: {}",
+            first.message
+        )
+    };
     // Card data is never echoed whole (PCI web services).
     Err(WsError::invalid_input(crate::lyra::card_data::scrub(
         &request, detail,

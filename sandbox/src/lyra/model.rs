@@ -496,6 +496,9 @@ impl LyraState {
             .into_iter()
             .flatten()
             .filter_map(|uuid| self.transactions.get(uuid))
+            // A transaction moved to another order (Transaction/Update) stays indexed under the
+            // old one until the next prune.
+            .filter(|t| t.order_id.as_deref() == Some(order_id))
             .collect()
     }
 
@@ -555,6 +558,17 @@ mod tests {
             "a replaced transaction is listed once"
         );
         assert!(state.order_transactions("C").is_empty());
+    }
+
+    #[test]
+    fn a_transaction_moved_to_another_order_is_listed_there_only() {
+        let mut state = LyraState::new(10, Duration::from_secs(60));
+        let mut tx = tx_of("old");
+        state.insert_transaction(tx.clone());
+        tx.order_id = Some("new".into());
+        state.insert_transaction(tx.clone());
+        assert!(state.order_transactions("old").is_empty());
+        assert_eq!(state.order_transactions("new").len(), 1);
     }
 
     #[test]

@@ -447,12 +447,18 @@ async fn js_form(
     (cors(&headers), answer).into_response()
 }
 
+/// Decodes the body itself: axum's `Json` rejection would quote the offending value, which may
+/// be a card number or a security code.
 async fn js_pay(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Json(request): Json<JsPay>,
+    body: axum::body::Bytes,
 ) -> Response {
-    (cors(&headers), js_pay_answer(&app, request).await).into_response()
+    let answer = match serde_json::from_slice::<JsPay>(&body) {
+        Ok(request) => js_pay_answer(&app, request).await,
+        Err(_) => kr_error(StatusCode::BAD_REQUEST, "CLIENT_300", "invalid request"),
+    };
+    (cors(&headers), answer).into_response()
 }
 
 /// True for an `MM/YY` (or `MM/YYYY`) expiry that is not in the past.

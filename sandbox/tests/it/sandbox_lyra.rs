@@ -962,3 +962,31 @@ async fn embedded_form_endpoints_pay_with_cors_and_allow_a_retry() {
     assert_eq!(again["error"]["errorCode"], "PSP_108");
     sandbox.shutdown().await;
 }
+
+/// A card number or security code of the wrong JSON type never comes back in the error (axum's
+/// own `Json` rejection would quote it).
+#[tokio::test]
+async fn js_pay_decoding_errors_never_quote_card_data() {
+    let (sandbox, api) = sandbox_with(SandboxConfig::default()).await;
+    for body in [
+        r#"{"formToken": "x", "card": 4970100000000055, "expiry": "12/99", "securityCode": "123"}"#,
+        r#"{"formToken": "x", "card": "4970100000000055", "expiry": "12/99", "securityCode": 9731}"#,
+    ] {
+        let response = api
+            .http
+            .post(format!("{}/sandbox/lyra/js-pay", api.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let text = response.text().await.unwrap();
+        assert!(text.contains("CLIENT_300"), "{text}");
+        assert!(
+            !text.contains("4970100000000055") && !text.contains("9731"),
+            "{text}"
+        );
+    }
+    sandbox.shutdown().await;
+}

@@ -590,10 +590,19 @@ async fn input_errors_never_quote_card_data() {
     let unknown_card = api
         .call("PCI/Charge/CreatePayment", json!({"amount": 1, "currency": "PEN", "paymentForms": [card("4970100000000055", CODE)]}))
         .await;
+    // Numbers where the schema wants strings are card data too.
+    let numeric_pan = api
+        .call("PCI/Charge/CreatePayment", json!({"amount": 1, "currency": "PEN", "paymentForms": [{"paymentMethodType": "CARD", "pan": 4970100000000055_u64, "expiryMonth": "12", "expiryYear": "30", "securityCode": CODE}]}))
+        .await;
+    let numeric_code = api
+        .call("PCI/Charge/CreatePayment", json!({"amount": 1, "currency": "PEN", "paymentForms": [{"paymentMethodType": "CARD", "pan": PAN, "expiryMonth": "12", "expiryYear": "30", "securityCode": 9731}]}))
+        .await;
     for (envelope, quoted) in [
         (&bad_format, "4970-1000-0000-0055"),
         (&bad_code, "97310"),
         (&unknown_card, "4970100000000055"),
+        (&numeric_pan, "4970100000000055"),
+        (&numeric_code, "9731"),
     ] {
         assert_eq!(envelope["answer"]["errorCode"], "INT_902", "{envelope:#}");
         let text = envelope.to_string();

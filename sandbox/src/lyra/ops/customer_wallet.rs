@@ -89,7 +89,9 @@ pub(super) fn merge_customer(customer: &mut Value, update: &Value) {
 /// updated wallet (all statuses).
 pub(super) fn update(app: &App, r: &Value) -> crate::lyra::error::WsResult {
     let reference = str_field(r, "customerReference").unwrap_or_default();
-    let update = checked_customer(&r["customer"])?;
+    // Bounded like every stored `customer`: merged into each token of the wallet, an oversized
+    // one would crowd other entries out of the token store.
+    let update = crate::lyra::model::storable("customer", &checked_customer(&r["customer"])?)?;
     {
         let mut state = app.lyra();
         let ids: Vec<String> = state

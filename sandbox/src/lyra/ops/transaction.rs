@@ -163,10 +163,15 @@ pub(super) fn update(app: &App, r: &Value) -> WsResult {
         t.set_status("PAID", "AUTHORISED");
         t.manual_validation = false;
     }
-    if let Some(order_id) = str_field(r, "orderId") {
-        t.order_id = Some(order_id);
+    let new_order_id = str_field(r, "orderId");
+    if new_order_id.is_none() {
+        return Ok(transaction_json(t, &app.config.shop_id, true));
     }
-    Ok(transaction_json(t, &app.config.shop_id, true))
+    t.order_id = new_order_id;
+    // Re-inserted so that the order index files it under its new order id.
+    let changed = t.clone();
+    state.insert_transaction(changed.clone());
+    Ok(transaction_json(&changed, &app.config.shop_id, true))
 }
 
 /// `Transaction/Capture`: captures every listed transaction, or none: each uuid is checked
