@@ -4,17 +4,11 @@
 //! stand-in script's endpoints stay cross-origin; the JSON APIs refuse the body types a page
 //! can send without a preflight, in each gateway's error shape, and accept no type at all.
 
-use base64::Engine as _;
-use pasarela_sandbox::{defaults, Sandbox, SandboxConfig};
+use pasarela_sandbox::{defaults, SandboxConfig};
 use serde_json::{json, Value};
 
+use super::common::{auth, start};
 use super::raw_http::{body, exchange, post, status};
-
-async fn start(config: SandboxConfig) -> Sandbox {
-    Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
 
 fn get(host: &str, headers: &[&str]) -> String {
     let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
@@ -28,12 +22,12 @@ fn etpay_session() -> String {
     .to_string()
 }
 
+/// The default shop's `Authorization` header line with `scheme` instead of `Basic`.
 fn lyra_auth(scheme: &str) -> String {
-    let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        defaults::SHOP_ID,
-        defaults::PASSWORD
-    ));
+    let credentials = auth()
+        .strip_prefix("Basic ")
+        .expect("a Basic value")
+        .to_owned();
     format!("Authorization: {scheme} {credentials}")
 }
 

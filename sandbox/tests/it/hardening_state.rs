@@ -8,60 +8,10 @@ use std::time::Duration;
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use base64::Engine as _;
-use pasarela_sandbox::{defaults, DeliveryPolicy, Sandbox, SandboxConfig};
+use pasarela_sandbox::{DeliveryPolicy, SandboxConfig};
 use serde_json::{json, Value};
 
-pub(crate) fn auth() -> String {
-    let credentials = format!("{}:{}", defaults::SHOP_ID, defaults::PASSWORD);
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(credentials)
-    )
-}
-
-pub(crate) async fn start(config: SandboxConfig) -> Sandbox {
-    pasarela::install_default_tls_provider();
-    Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
-/// Posts a Lyra web service; returns the whole envelope.
-pub(crate) async fn envelope(http: &reqwest::Client, base: &str, ws: &str, body: Value) -> Value {
-    let response = http
-        .post(format!("{base}/api-payment/V4/{ws}"))
-        .header("authorization", auth())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{ws}");
-    response.json().await.unwrap()
-}
-
-/// Posts a Lyra web service that must succeed; returns its answer.
-pub(crate) async fn call(http: &reqwest::Client, base: &str, ws: &str, body: Value) -> Value {
-    let envelope = envelope(http, base, ws, body).await;
-    assert_eq!(envelope["status"], "SUCCESS", "{ws}: {envelope:#}");
-    envelope["answer"].clone()
-}
-
-/// `POST /sandbox/lyra/pay`: the HTTP status and the answer.
-pub(crate) async fn control_pay(
-    http: &reqwest::Client,
-    base: &str,
-    form_token: &str,
-) -> (u16, Value) {
-    let response = http
-        .post(format!("{base}/sandbox/lyra/pay"))
-        .json(&json!({"formToken": form_token, "outcome": "paid"}))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::common::{call, control_pay, envelope, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_pays_of_one_form_token_make_exactly_one_transaction() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use pasarela_sandbox::{defaults, DeliveryPolicy, SandboxConfig};
 use serde_json::{json, Value};
 
-use crate::hardening_state::{call, control_pay, envelope, start};
+use crate::common::{call, control_pay, envelope, start};
 
 const BAD_URLS: &[&str] = &[
     "javascript:alert(document.domain)",

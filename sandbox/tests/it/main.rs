@@ -8,6 +8,7 @@ mod support;
 
 mod browser;
 mod browser_spa;
+mod common;
 mod cross_site;
 mod hardening_state;
 mod hardening_urls;

@@ -9,10 +9,7 @@ use pasarela_sandbox::{defaults, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 async fn start() -> Sandbox {
-    pasarela::install_default_tls_provider();
-    Sandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    crate::common::start(SandboxConfig::default()).await
 }
 
 /// Posts `body` as raw bytes, with no `Content-Type` (as ETpay's Python SDK does).

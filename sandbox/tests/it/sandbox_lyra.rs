@@ -7,18 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::{Reply, TestServer};
-use base64::Engine as _;
 use pasarela::lyra::notification::{verify, SignedWith};
 use pasarela::spec::SpecValidator;
 use pasarela_sandbox::{defaults, DeliveryPolicy, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
-fn auth(shop: &str, password: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{shop}:{password}"))
-    )
-}
+use crate::common::basic_auth as auth;
 
 struct Api {
     base: String,

@@ -23,10 +23,7 @@ struct Api {
 
 impl Api {
     async fn start(config: SandboxConfig) -> (Sandbox, Api) {
-        pasarela::install_default_tls_provider();
-        let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let sandbox = crate::common::start(config).await;
         let api = Api {
             base: sandbox.base_url().to_owned(),
             http: reqwest::Client::new(),

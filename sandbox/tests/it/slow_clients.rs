@@ -23,9 +23,7 @@ async fn start(limits: ServerLimits) -> Sandbox {
         server: limits,
         ..SandboxConfig::default()
     };
-    Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    crate::common::start(config).await
 }
 
 fn limits(header: Duration, body: Duration) -> ServerLimits {
