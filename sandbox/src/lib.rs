@@ -28,6 +28,7 @@ mod delivery;
 mod etpay;
 mod guard;
 mod listen;
+mod look;
 mod lyra;
 mod server;
 mod store;

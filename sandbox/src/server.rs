@@ -25,6 +25,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/sandbox/notifications", get(notifications))
         .merge(crate::lyra::shopper::routes())
         .merge(crate::etpay::routes())
+        .merge(crate::look::routes())
         .with_state(app)
         .layer(guard)
 }

@@ -1,6 +1,6 @@
 //! The ETpay side of the sandbox: the merchant API (`api`), the Direct Debit session
-//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), and what they
-//! remember (`state`).
+//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), the funnel's HTML
+//! (`pages`), and what they remember (`state`).
 //!
 //! ETpay documents no error bodies; the sandbox answers `{"message": "..."}` with 400 (invalid
 //! request) or 401 (wrong merchant credentials), the shape third-party code reads.
@@ -8,6 +8,7 @@
 mod api;
 mod direct_debit;
 mod funnel;
+mod pages;
 pub(crate) mod state;
 
 use std::sync::Arc;

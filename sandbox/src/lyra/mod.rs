@@ -1,6 +1,6 @@
 //! The Lyra V4 side of the sandbox: the REST web services (`api`, `envelope`, `ops`), the
 //! state they act on (`model`, `cards`), the answers they render (`render`), paying a form
-//! (`payment`) and the shopper's pages (`shopper`).
+//! (`payment`), the shopper's pages (`shopper`) and their HTML (`pages`).
 
 pub(crate) mod api;
 pub(crate) mod card_data;
@@ -10,6 +10,7 @@ mod error;
 pub(crate) mod grey_list;
 pub(crate) mod model;
 mod ops;
+pub(crate) mod pages;
 mod payment;
 mod render;
 pub(crate) mod shopper;

@@ -12,6 +12,7 @@ mod common;
 mod cross_site;
 mod hardening_state;
 mod hardening_urls;
+mod look;
 mod operations;
 mod raw_http;
 mod reliability_delivery;
