@@ -93,7 +93,7 @@ pub(crate) fn money(amount: i64, currency: &str) -> String {
     let number =
         pasarela::money::format_minor(amount, currency).unwrap_or_else(|| amount.to_string());
     format!(
-        "<span class=\"money\">{}<span class=\"currency\">{}</span></span>",
+        "<span class=\"money\">{} <span class=\"currency\">{}</span></span>",
         html(&number),
         html(currency)
     )

@@ -141,7 +141,7 @@ async fn the_payment_page_lists_the_cards_with_their_outcomes() {
     assert_eq!(status, 200);
     assert_sandbox_chrome(&page);
     assert!(
-        page.contains("<span class=\"money\">1234.56<span class=\"currency\">PEN</span></span>"),
+        page.contains("<span class=\"money\">1234.56 <span class=\"currency\">PEN</span></span>"),
         "{page}"
     );
     assert!(
@@ -208,7 +208,7 @@ async fn the_etpay_funnel_lists_the_banks_with_the_amount_in_clp() {
     assert_eq!(status, 200);
     assert_sandbox_chrome(&page);
     assert!(
-        page.contains("<span class=\"money\">15990<span class=\"currency\">CLP</span></span>"),
+        page.contains("<span class=\"money\">15990 <span class=\"currency\">CLP</span></span>"),
         "{page}"
     );
     assert!(page.contains("look-etpay"), "{page}");

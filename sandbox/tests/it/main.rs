@@ -7,6 +7,7 @@ mod leak;
 mod support;
 
 mod browser;
+mod browser_dashboard;
 mod browser_spa;
 mod common;
 mod cross_site;
