@@ -501,16 +501,17 @@ async fn the_dashboard_shows_failed_deliveries_and_a_resend_delivers() {
 
     // The resend sent the same signed body to the same target: the endpoint got the paid IPN's
     // body once per attempt, identical each time.
-    let received = endpoint.received.lock().unwrap();
-    let paid: Vec<&Bytes> = received
+    let paid: Vec<Bytes> = endpoint
+        .received
+        .lock()
+        .unwrap()
         .iter()
         .filter(|(path, body)| {
             path == "/ipn" && String::from_utf8_lossy(body).contains("dash-paid")
         })
-        .map(|(_, body)| body)
+        .map(|(_, body)| body.clone())
         .collect();
     assert_eq!(paid.len(), ATTEMPTS as usize + 1);
     assert!(paid.iter().all(|body| *body == paid[0]));
-    drop(received);
     sandbox.shutdown().await;
 }
