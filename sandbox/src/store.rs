@@ -40,6 +40,15 @@ impl Weigh for Value {
     }
 }
 
+/// The newest entries of a store, copied, and how many older ones were left out.
+#[derive(Debug)]
+pub(crate) struct Newest<T> {
+    /// Newest first.
+    pub items: Vec<T>,
+    /// Entries that matched but were not copied.
+    pub hidden: usize,
+}
+
 /// A map that keeps at most `capacity` entries and at most `budget` estimated bytes, evicting
 /// the oldest insertion first (the newest entry always stays).
 ///
@@ -131,6 +140,36 @@ impl<K: Eq + Hash + Clone, V: Weigh> Bounded<K, V> {
     /// How many entries are stored.
     pub(crate) fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// Keys and values in insertion order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
+        self.order
+            .iter()
+            .filter_map(|k| self.map.get_key_value(k).map(|(k, (v, _))| (k, v)))
+    }
+
+    /// Copies of the newest `n` entries that `keep` selects (newest first), shaped by `view`,
+    /// and how many more it selects: what a listing shows without holding the caller's lock
+    /// while it renders.
+    pub(crate) fn newest<T>(
+        &self,
+        n: usize,
+        keep: impl Fn(&K, &V) -> bool,
+        view: impl Fn(&K, &V) -> T,
+    ) -> Newest<T> {
+        let mut newest = Newest {
+            items: Vec::new(),
+            hidden: 0,
+        };
+        for (key, value) in self.iter().rev().filter(|(k, v)| keep(k, v)) {
+            if newest.items.len() < n {
+                newest.items.push(view(key, value));
+            } else {
+                newest.hidden += 1;
+            }
+        }
+        newest
     }
 
     #[cfg(test)]

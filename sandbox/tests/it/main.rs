@@ -10,6 +10,7 @@ mod browser;
 mod browser_spa;
 mod common;
 mod cross_site;
+mod dashboard;
 mod hardening_state;
 mod hardening_urls;
 mod operations;
