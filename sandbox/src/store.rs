@@ -208,6 +208,18 @@ mod tests {
     }
 
     #[test]
+    fn newest_copies_the_newest_matches_and_counts_the_rest() {
+        let mut map = Bounded::new(10);
+        for i in 0..6 {
+            map.insert(i, i * 10);
+        }
+        let newest = map.newest(2, |_, v| v % 20 == 0, |k, v| (*k, *v));
+        assert_eq!(newest.items, vec![(4, 40), (2, 20)]);
+        assert_eq!(newest.hidden, 1);
+        assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
     fn evicts_the_oldest_entries_beyond_the_byte_budget() {
         let mut map = Bounded::with_budget(100, 1000);
         for i in 0..10 {
