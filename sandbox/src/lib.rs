@@ -24,6 +24,7 @@
 mod app;
 mod blocking;
 mod config;
+mod dashboard;
 mod delivery;
 mod etpay;
 mod guard;

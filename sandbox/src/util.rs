@@ -143,6 +143,23 @@ pub(crate) fn year_month(unix: u64) -> (i64, u32) {
     (year, month)
 }
 
+/// How many characters of a free-form value (metadata, an order id, a merchant's answer) a
+/// listing keeps.
+pub(crate) const SHOWN_JSON_CHARS: usize = 160;
+
+/// `text` cut to `chars` characters, with `…` when it was longer.
+pub(crate) fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `value` as compact JSON cut to [`SHOWN_JSON_CHARS`] characters; `None` for null.
+pub(crate) fn short_json(value: &Value) -> Option<String> {
+    (!value.is_null()).then(|| cut(&value.to_string(), SHOWN_JSON_CHARS))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

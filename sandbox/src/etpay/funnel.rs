@@ -46,10 +46,10 @@ async fn terms() -> Html<String> {
 }
 
 /// What the funnel did: the webhook attempt and where the browser goes.
-struct Outcome {
+pub(crate) struct Outcome {
     jwt: String,
     claims: Value,
-    webhook: Value,
+    pub(crate) webhook: Value,
     redirect: Option<String>,
 }
 
@@ -57,7 +57,7 @@ struct Outcome {
 /// marks the session finished (once) and posts the webhook (waits for the first attempt).
 /// Everything that can fail happens before the session changes, so a failure never leaves a
 /// session completed without an answer.
-async fn complete(
+pub(crate) async fn complete(
     app: &App,
     token: &str,
     outcome: &str,

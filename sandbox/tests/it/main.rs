@@ -11,6 +11,7 @@ mod browser_dashboard;
 mod browser_spa;
 mod common;
 mod cross_site;
+mod dashboard;
 mod hardening_state;
 mod hardening_urls;
 mod look;
