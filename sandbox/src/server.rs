@@ -1,14 +1,12 @@
-//! The HTTP surface of the sandbox: every route, and the notification log; the page at `/` is
-//! the dashboard (`dashboard/`).
+//! The HTTP surface of the sandbox: every route. The page at `/` is the dashboard
+//! (`dashboard/`); the notification log's routes are in `notifications_api.rs`.
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::post;
+use axum::Router;
 
 use crate::app::App;
-use crate::delivery::NotificationRecord;
 
 /// All routes of the sandbox, behind the host and cross-site guard (`guard.rs`).
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -19,13 +17,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             "/api-payment/V4/{*web_service}",
             post(crate::lyra::api::handle),
         )
-        .route("/sandbox/notifications", get(notifications))
+        .merge(crate::notifications_api::routes())
         .merge(crate::lyra::shopper::routes())
         .merge(crate::etpay::routes())
         .with_state(app)
         .layer(guard)
-}
-
-async fn notifications(State(app): State<Arc<App>>) -> Json<Vec<NotificationRecord>> {
-    Json(app.delivery.list())
 }

@@ -135,7 +135,7 @@ async fn pay_and_notify(app: &App, form_token: &str, outcome: CardOutcome) -> Ou
     })?;
     let status = paid.payment["orderStatus"].as_str().unwrap_or("?").to_owned();
     let ipn = match send_ipn(app, &paid) {
-        Some((_, first)) => match first.await {
+        Some((_, _, first)) => match first.await {
             Ok(attempt) => attempt.status.map_or_else(
                 || format!("IPN not delivered: {}", attempt.error.unwrap_or_default()),
                 |s| format!("IPN answered HTTP {s}"),
