@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::dashboard::markup::{
     action_form, badge_as, code_or_dash, muted, section, short_id, table,
 };
-use crate::dashboard::refresh_tag;
+use crate::dashboard::{refresh_tag, PageQuery};
 use crate::delivery::{Attempt, NotificationRecord};
 use crate::util::{cut, html, html_page};
 
@@ -165,7 +165,11 @@ fn attempt_summary(n: usize, a: &Attempt, answer_chars: usize) -> String {
 }
 
 /// `GET /sandbox/dashboard/notifications/{id}`: the record, every attempt, the signed body.
-async fn detail(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+async fn detail(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
     let found = id.parse::<u64>().ok().and_then(|id| {
         let record = app.delivery.get(id)?;
         Some((record, app.delivery.body(id)))
@@ -191,11 +195,12 @@ async fn detail(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response
         .map(|(i, a)| format!("<li>{}</li>", attempt_summary(i + 1, a, usize::MAX)))
         .collect();
     let page = format!(
-        "{refresh}<h1>Notification #{id}</h1><p><a href=\"/\">Dashboard</a></p>\
+        "{refresh}<h1>Notification #{id}</h1>{flash}<p><a href=\"/\">Dashboard</a></p>\
          <section class=\"card\" id=\"notification\"><table class=\"rows\"><tbody>{rows}</tbody></table>\
          <p>{resend}</p></section>\
          <section class=\"card\" id=\"attempts\"><h2>Attempts</h2><ol>{attempts}</ol></section>{body}",
         id = record.id,
+        flash = query.flash(),
         rows = record_fields(&record),
         resend = resend_form(record.id, hidden),
         body = body_section(record.id, body),

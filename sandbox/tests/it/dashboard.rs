@@ -460,6 +460,7 @@ async fn resend_adds_a_round_of_attempts_shown_on_both_pages() {
 
     let detail = follow(base, &location).await;
     assert!(detail.contains("data-attempts=\"2\""), "{detail}");
+    assert!(detail.contains("sent again"), "the action's outcome");
     assert!(detail.contains("resend · attempt 2"), "{detail}");
     assert!(detail.contains("kr-hash") && detail.contains("resend-me"));
     let (status, location) = press(base, "notifications/999/resend", &[]).await;
