@@ -216,7 +216,10 @@ mod tests {
         let newest = map.newest(2, |_, v| v % 20 == 0, |k, v| (*k, *v));
         assert_eq!(newest.items, vec![(4, 40), (2, 20)]);
         assert_eq!(newest.hidden, 1);
-        assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            map.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
     }
 
     #[test]

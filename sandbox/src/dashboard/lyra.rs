@@ -118,8 +118,7 @@ fn orders(orders: &Newest<OrderView>, hidden: &[(&str, &str)]) -> String {
 
 fn transaction_row(tx: &TxView, hidden: &[(&str, &str)]) -> String {
     let refunded = if tx.refunded > 0 {
-        format!(" {}", muted("refunded "))
-            + &money(tx.refunded, &tx.currency)
+        format!(" {}", muted("refunded ")) + &money(tx.refunded, &tx.currency)
     } else {
         String::new()
     };
@@ -316,10 +315,7 @@ fn subscriptions(subscriptions: &Newest<SubscriptionView>) -> String {
         "subscriptions",
         "Subscriptions",
         "Recurring payments on a token (stored; the sandbox never charges them).",
-        &table(
-            &["Id", "Token", "Amount", "Rule", "Starts", "State"],
-            &rows,
-        ),
+        &table(&["Id", "Token", "Amount", "Rule", "Starts", "State"], &rows),
         subscriptions.items.is_empty(),
         subscriptions.hidden,
     )

@@ -47,10 +47,7 @@ pub(super) fn badge_as(class: &str, label: &str) -> String {
             }
         })
         .collect();
-    format!(
-        "<span class=\"state state-{class}\">{}</span>",
-        html(label)
-    )
+    format!("<span class=\"state state-{class}\">{}</span>", html(label))
 }
 
 /// A badge whose class is its own status (`PAID` → `state-paid`).

@@ -86,7 +86,8 @@ async fn overview(State(app): State<Arc<App>>, Query(query): Query<PageQuery>) -
     let toggle = if live {
         format!("{}<p class=\"muted\">Live: this page reloads every {REFRESH_SECS} s. <a href=\"/\">Stop</a></p>", refresh_tag())
     } else {
-        "<p class=\"muted\"><a href=\"/?live=1\">Live refresh</a> (reloads every few seconds)</p>".to_owned()
+        "<p class=\"muted\"><a href=\"/?live=1\">Live refresh</a> (reloads every few seconds)</p>"
+            .to_owned()
     };
     let body = [
         "<h1>pasarela sandbox</h1>".to_owned(),

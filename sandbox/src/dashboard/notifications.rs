@@ -12,7 +12,9 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::app::App;
-use crate::dashboard::markup::{action_form, badge_as, code_or_dash, muted, section, short_id, table};
+use crate::dashboard::markup::{
+    action_form, badge_as, code_or_dash, muted, section, short_id, table,
+};
 use crate::dashboard::{refresh_tag, PageQuery};
 use crate::delivery::{Attempt, NotificationRecord};
 use crate::util::{cut, html, html_page};
@@ -58,7 +60,9 @@ impl NotificationsView {
             "Notifications",
             "Every IPN and webhook the sandbox sent, newest first, with each delivery attempt.",
             &table(
-                &["#", "Kind", "Order", "Target", "State", "Attempts", "Actions"],
+                &[
+                    "#", "Kind", "Order", "Target", "State", "Attempts", "Actions",
+                ],
                 &rows,
             ),
             self.records.is_empty(),
@@ -145,7 +149,12 @@ fn attempt_summary(n: usize, a: &Attempt, answer_chars: usize) -> String {
         .answer
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(|s| format!(" answer <code class=\"answer\">{}</code>", html(&cut(s, answer_chars))))
+        .map(|s| {
+            format!(
+                " answer <code class=\"answer\">{}</code>",
+                html(&cut(s, answer_chars))
+            )
+        })
         .unwrap_or_default();
     format!(
         "{}attempt {n} at {} {state} in {} ms{answer}",
@@ -166,11 +175,18 @@ async fn detail(
         Some((record, app.delivery.body(id)))
     });
     let Some((record, body)) = found else {
-        return (StatusCode::NOT_FOUND, "unknown notification (never sent, or forgotten)")
+        return (
+            StatusCode::NOT_FOUND,
+            "unknown notification (never sent, or forgotten)",
+        )
             .into_response();
     };
     let in_flight = !record.delivered && !record.gave_up;
-    let refresh = if in_flight { refresh_tag() } else { String::new() };
+    let refresh = if in_flight {
+        refresh_tag()
+    } else {
+        String::new()
+    };
     let hidden: &[(&str, &str)] = &[("back", "notification")];
     let attempts: String = record
         .attempts
@@ -181,7 +197,7 @@ async fn detail(
     let page = format!(
         "{refresh}<h1>Notification #{id}</h1>{flash}<p><a href=\"/\">Dashboard</a></p>\
          <section class=\"card\" id=\"notification\"><table class=\"rows\"><tbody>{rows}</tbody></table>\
-         <p>{resend}</p></section>\
+         <div>{resend}</div></section>\
          <section class=\"card\" id=\"attempts\"><h2>Attempts</h2><ol>{attempts}</ol></section>{body}",
         id = record.id,
         flash = query.flash(),
@@ -198,7 +214,10 @@ fn record_fields(r: &NotificationRecord) -> String {
         ("Kind", html(r.kind)),
         ("Target", format!("<code>{}</code>", html(&r.target))),
         ("Order", code_or_dash(r.order_id.as_deref())),
-        ("About", r.subject.as_deref().map_or_else(|| muted("–"), short_id)),
+        (
+            "About",
+            r.subject.as_deref().map_or_else(|| muted("–"), short_id),
+        ),
         ("Created", html(&r.created_at)),
         ("State", delivery_badge(r)),
     ];
@@ -215,19 +234,22 @@ fn record_fields(r: &NotificationRecord) -> String {
     )
 }
 
-/// The signed body as sent (escaped, the first [`BODY_SHOWN`] bytes), with a link to the exact
-/// bytes; a form-encoded IPN is also shown field by field.
+/// The signed body as sent (escaped, the first [`BODY_SHOWN`] bytes; a form-encoded IPN field by
+/// field, JSON indented), with a link to the exact bytes.
 fn body_section(id: u64, body: Option<(String, Vec<u8>)>) -> String {
     let Some((content_type, bytes)) = body else {
         return String::new();
     };
     let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(BODY_SHOWN)]).into_owned();
     let cut_note = if bytes.len() > BODY_SHOWN {
-        muted(&format!(" (the first {BODY_SHOWN} of {} bytes)", bytes.len()))
+        muted(&format!(
+            " (the first {BODY_SHOWN} of {} bytes)",
+            bytes.len()
+        ))
     } else {
         String::new()
     };
-    let fields = if content_type.starts_with("application/x-www-form-urlencoded") {
+    let shown_body = if content_type.starts_with("application/x-www-form-urlencoded") {
         let rows: String = form_urlencoded::parse(shown.as_bytes())
             .map(|(k, v)| {
                 format!(
@@ -239,14 +261,13 @@ fn body_section(id: u64, body: Option<(String, Vec<u8>)>) -> String {
             .collect();
         format!("<table class=\"rows\"><tbody>{rows}</tbody></table>")
     } else {
-        String::new()
+        format!("<pre class=\"body\">{}</pre>", html(&pretty(&shown)))
     };
     format!(
         "<section class=\"card\" id=\"body\"><h2>Signed body</h2><p><code>{}</code>, {} bytes{cut_note} · \
-         <a href=\"/sandbox/notifications/{id}/body\">exact bytes</a></p>{fields}<pre class=\"body\">{}</pre></section>",
+         <a href=\"/sandbox/notifications/{id}/body\">exact bytes</a></p>{shown_body}</section>",
         html(&content_type),
         bytes.len(),
-        html(&shown)
     )
 }
 

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::lyra::model::{FormEntry, FormPurpose, LyraState, PaymentOrder, Subscription, Token, Tx};
+use crate::lyra::model::{
+    FormEntry, FormPurpose, LyraState, PaymentOrder, Subscription, Token, Tx,
+};
 use crate::store::Newest;
 use crate::util::{cut, short_json, SHOWN_JSON_CHARS};
 
@@ -174,33 +176,42 @@ impl LyraState {
 
     /// The newest `n` payment orders.
     pub(crate) fn newest_payment_orders(&self, n: usize) -> Newest<PaymentOrderView> {
-        self.payment_orders
-            .newest(n, |_, _| true, |_, o: &PaymentOrder| PaymentOrderView {
+        self.payment_orders.newest(
+            n,
+            |_, _| true,
+            |_, o: &PaymentOrder| PaymentOrderView {
                 id: o.id.clone(),
                 status: o.status,
                 amount: o.request["amount"].as_i64(),
                 currency: str_of(&o.request["currency"]),
                 order_id: str_of(&o.request["orderId"]),
                 creation_date: o.creation_date.clone(),
-            })
+            },
+        )
     }
 
     /// The newest `n` tokens.
     pub(crate) fn newest_tokens(&self, n: usize) -> Newest<TokenView> {
-        self.tokens.newest(n, |_, _| true, |_, t: &Token| TokenView {
-            token: t.token.clone(),
-            brand: t.card.brand,
-            masked_pan: t.card.masked_pan(),
-            email: str_of(&t.customer["email"]),
-            creation_date: t.creation_date.clone(),
-            cancelled: t.cancellation_date.is_some(),
-        })
+        self.tokens.newest(
+            n,
+            |_, _| true,
+            |_, t: &Token| TokenView {
+                token: t.token.clone(),
+                brand: t.card.brand,
+                masked_pan: t.card.masked_pan(),
+                email: str_of(&t.customer["email"]),
+                creation_date: t.creation_date.clone(),
+                cancelled: t.cancellation_date.is_some(),
+            },
+        )
     }
 
     /// The newest `n` subscriptions.
     pub(crate) fn newest_subscriptions(&self, n: usize) -> Newest<SubscriptionView> {
-        self.subscriptions
-            .newest(n, |_, _| true, |_, s: &Subscription| SubscriptionView {
+        self.subscriptions.newest(
+            n,
+            |_, _| true,
+            |_, s: &Subscription| SubscriptionView {
                 id: s.id.clone(),
                 token: str_of(&s.request["paymentMethodToken"]),
                 amount: s.request["amount"].as_i64(),
@@ -208,7 +219,8 @@ impl LyraState {
                 rrule: str_of(&s.request["rrule"]),
                 effect_date: str_of(&s.request["effectDate"]),
                 cancelled: s.cancel_date.is_some(),
-            })
+            },
+        )
     }
 }
 
@@ -241,7 +253,9 @@ mod tests {
         assert_eq!(newest.items[1].hidden, 1);
         let shown = newest.items[1].transactions[0].metadata.as_deref().unwrap();
         assert!(shown.chars().count() <= SHOWN_JSON_CHARS + 1, "{shown}");
-        assert!(!newest.items[1].transactions[0].masked_pan.contains("0000000"));
+        assert!(!newest.items[1].transactions[0]
+            .masked_pan
+            .contains("0000000"));
     }
 
     #[test]

@@ -22,7 +22,9 @@ fn no_redirects() -> reqwest::Client {
 }
 
 async fn page(base: &str, path_and_query: &str) -> String {
-    let response = reqwest::get(format!("{base}{path_and_query}")).await.unwrap();
+    let response = reqwest::get(format!("{base}{path_and_query}"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200, "{path_and_query}");
     response.text().await.unwrap()
 }
@@ -69,7 +71,10 @@ async fn create_payment(http: &reqwest::Client, base: &str, body: Value) -> Stri
 /// The transactions of an order, through `Order/Get`.
 async fn order_transactions(http: &reqwest::Client, base: &str, order_id: &str) -> Vec<Value> {
     let order = call(http, base, "Order/Get", json!({"orderId": order_id})).await;
-    order["transactions"].as_array().cloned().unwrap_or_default()
+    order["transactions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// A paid order with one transaction; its uuid.
@@ -134,7 +139,10 @@ async fn orders_show_money_in_the_currency_format_states_and_masked_cards() {
 
     let html = page(base, "/").await;
     let orders = section(&html, "orders");
-    assert!(orders.contains("<tr class=\"order\" data-order-id=\"dash-pen\">"), "{orders}");
+    assert!(
+        orders.contains("<tr class=\"order\" data-order-id=\"dash-pen\">"),
+        "{orders}"
+    );
     assert!(orders.contains("12.50 PEN"), "{orders}");
     assert!(orders.contains("2000 CLP"), "{orders}");
     assert!(!orders.contains("2000.00") && !orders.contains("20.00 CLP"));
@@ -150,7 +158,13 @@ async fn orders_show_money_in_the_currency_format_states_and_masked_cards() {
     assert!(forms.contains(&open) && !forms.contains(&pen), "{forms}");
     assert!(forms.contains("<button type=\"submit\" class=\"action\" name=\"pay\""));
     assert!(forms.contains("name=\"refuse\""));
-    for id in ["payment-orders", "tokens", "subscriptions", "etpay-sessions", "notifications"] {
+    for id in [
+        "payment-orders",
+        "tokens",
+        "subscriptions",
+        "etpay-sessions",
+        "notifications",
+    ] {
         section(&html, id);
     }
     // The old index's URLs are still there, and no script: the page works without JavaScript.
@@ -162,10 +176,9 @@ async fn orders_show_money_in_the_currency_format_states_and_masked_cards() {
 #[tokio::test]
 async fn attacker_chosen_values_are_escaped() {
     let xss = "<img src=x onerror=alert(1)>";
-    let merchant = TestServer::start(|_| {
-        Reply::status(200, "text/html", "<script>alert('answer')</script>")
-    })
-    .await;
+    let merchant =
+        TestServer::start(|_| Reply::status(200, "text/html", "<script>alert('answer')</script>"))
+            .await;
     let sandbox = start(SandboxConfig::default()).await;
     let base = sandbox.base_url();
     let http = reqwest::Client::new();
@@ -192,7 +205,10 @@ async fn attacker_chosen_values_are_escaped() {
     assert!(session["token"].is_string(), "{session}");
 
     let html = page(base, "/").await;
-    assert!(!html.contains("<img"), "an order id or metadata got through");
+    assert!(
+        !html.contains("<img"),
+        "an order id or metadata got through"
+    );
     assert!(!html.contains("<script"), "a URL or an answer got through");
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
     assert!(section(&html, "etpay-sessions").contains("&lt;img src=x"));
@@ -231,7 +247,12 @@ async fn pay_and_refuse_buttons_pay_open_form_tokens() {
     let txs = order_transactions(&http, base, "btn-paid").await;
     assert_eq!(txs[0]["detailedStatus"], "CAPTURED", "{txs:?}");
 
-    let (status, _) = press(base, &format!("lyra/forms/{refused}/pay"), &[("refuse", "1")]).await;
+    let (status, _) = press(
+        base,
+        &format!("lyra/forms/{refused}/pay"),
+        &[("refuse", "1")],
+    )
+    .await;
     assert_eq!(status, 303);
     let txs = order_transactions(&http, base, "btn-refused").await;
     assert_eq!(txs[0]["status"], "UNPAID");
@@ -257,21 +278,42 @@ async fn transaction_buttons_go_through_the_web_services() {
     let to_cancel = paid_order(&http, base, "tx-cancel", "paid").await;
 
     // Refunding a transaction not captured yet: the web service's own error, on the page.
-    let (status, location) = press(base, &format!("lyra/transactions/{authorised}/refund"), &[]).await;
+    let (status, location) =
+        press(base, &format!("lyra/transactions/{authorised}/refund"), &[]).await;
     assert_eq!(status, 303);
     let html = follow(base, &location).await;
     assert!(html.contains("PSP_076"), "{location}");
-    assert_eq!(transaction(&http, base, &authorised).await["detailedStatus"], "AUTHORISED");
+    assert_eq!(
+        transaction(&http, base, &authorised).await["detailedStatus"],
+        "AUTHORISED"
+    );
 
-    press(base, &format!("lyra/transactions/{authorised}/capture"), &[]).await;
-    assert_eq!(transaction(&http, base, &authorised).await["detailedStatus"], "CAPTURED");
+    press(
+        base,
+        &format!("lyra/transactions/{authorised}/capture"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        transaction(&http, base, &authorised).await["detailedStatus"],
+        "CAPTURED"
+    );
     let (_, location) = press(base, &format!("lyra/transactions/{authorised}/refund"), &[]).await;
     assert!(location.starts_with("/?ok="), "{location}");
     let txs = order_transactions(&http, base, "tx-capture").await;
     let credit = txs.iter().find(|t| t["operationType"] == "CREDIT");
-    assert_eq!(credit.map(|t| t["amount"].clone()), Some(json!(1000)), "{txs:?}");
+    assert_eq!(
+        credit.map(|t| t["amount"].clone()),
+        Some(json!(1000)),
+        "{txs:?}"
+    );
 
-    press(base, &format!("lyra/transactions/{to_validate}/validate"), &[]).await;
+    press(
+        base,
+        &format!("lyra/transactions/{to_validate}/validate"),
+        &[],
+    )
+    .await;
     let validated = transaction(&http, base, &to_validate).await;
     assert_eq!(validated["detailedStatus"], "AUTHORISED", "{validated}");
 
@@ -280,7 +322,9 @@ async fn transaction_buttons_go_through_the_web_services() {
     assert_eq!(cancelled["detailedStatus"], "CANCELLED", "{cancelled}");
 
     let html = page(base, "/").await;
-    assert!(section(&html, "orders").contains("<span class=\"state state-cancelled\">CANCELLED</span>"));
+    assert!(
+        section(&html, "orders").contains("<span class=\"state state-cancelled\">CANCELLED</span>")
+    );
     sandbox.shutdown().await;
 }
 
@@ -335,8 +379,16 @@ async fn etpay_buttons_complete_open_sessions() {
     assert!(location.starts_with("/?error="), "{location}");
     let html = page(base, "/").await;
     let sessions = section(&html, "etpay-sessions");
-    assert!(sessions.contains("data-state=\"PAID\"") && sessions.contains("data-state=\"REJECTED\""));
-    assert!(!sessions.contains("name=\"pay\""), "no button on a finished session");
+    assert!(
+        sessions.contains("data-state=\"PAID\"") && sessions.contains("data-state=\"REJECTED\"")
+    );
+    assert!(
+        !sessions.contains("name=\"pay\""),
+        "no button on a finished session"
+    );
+    // The webhook's signed body, on its notification's page.
+    let detail = page(base, "/sandbox/dashboard/notifications/1").await;
+    assert!(detail.contains("&quot;payment&quot;: &quot;ey"), "{detail}");
     sandbox.shutdown().await;
 }
 
@@ -359,7 +411,8 @@ async fn wait_attempts(base: &str, id: u64, attempts: usize) -> Value {
 
 #[tokio::test]
 async fn resend_adds_a_round_of_attempts_shown_on_both_pages() {
-    let merchant = TestServer::start(|_| Reply::status(200, "text/plain", "OK from the shop")).await;
+    let merchant =
+        TestServer::start(|_| Reply::status(200, "text/plain", "OK from the shop")).await;
     let sandbox = start(SandboxConfig {
         lyra_notification_url: Some(format!("{}/ipn", merchant.base_url)),
         ..SandboxConfig::default()
@@ -374,12 +427,19 @@ async fn resend_adds_a_round_of_attempts_shown_on_both_pages() {
     )
     .await;
     let (_, paid) = control_pay(&http, base, &form_token).await;
-    let id = paid["ipn"]["notification"].as_u64().expect("the notification's id");
+    let id = paid["ipn"]["notification"]
+        .as_u64()
+        .expect("the notification's id");
     wait_attempts(base, id, 1).await;
     let html = page(base, "/").await;
-    let row = format!("<tr class=\"notification\" data-id=\"{id}\" data-attempts=\"1\" data-delivered=\"true\">");
+    let row = format!(
+        "<tr class=\"notification\" data-id=\"{id}\" data-attempts=\"1\" data-delivered=\"true\">"
+    );
     assert!(section(&html, "notifications").contains(&row), "{html}");
-    assert!(html.contains("OK from the shop"), "the answer's first bytes");
+    assert!(
+        html.contains("OK from the shop"),
+        "the answer's first bytes"
+    );
 
     let (status, location) = press(
         base,
@@ -388,11 +448,18 @@ async fn resend_adds_a_round_of_attempts_shown_on_both_pages() {
     )
     .await;
     assert_eq!(status, 303);
-    assert!(location.starts_with(&format!("/sandbox/dashboard/notifications/{id}?ok=")), "{location}");
+    assert!(
+        location.starts_with(&format!("/sandbox/dashboard/notifications/{id}?ok=")),
+        "{location}"
+    );
     let record = wait_attempts(base, id, 2).await;
     assert_eq!(record["attempts"][1]["resend"], true, "{record}");
     assert_eq!(merchant.requests().len(), 2);
-    assert_eq!(merchant.requests()[0].body, merchant.requests()[1].body, "the same signed body");
+    assert_eq!(
+        merchant.requests()[0].body,
+        merchant.requests()[1].body,
+        "the same signed body"
+    );
 
     let detail = follow(base, &location).await;
     assert!(detail.contains("data-attempts=\"2\""), "{detail}");
@@ -429,11 +496,25 @@ async fn failed_deliveries_show_each_attempt_and_the_page_refreshes_while_in_fli
     assert!(notifications.contains("data-attempts=\"2\" data-delivered=\"false\""));
     assert!(notifications.contains("<span class=\"state state-failed\">FAILED</span>"));
     assert!(notifications.contains("HTTP 500") && notifications.contains("boom"));
-    assert!(!html.contains("http-equiv=\"refresh\""), "the overview is still unless asked");
-    assert!(page(base, "/?live=1").await.contains("http-equiv=\"refresh\""));
+    assert!(
+        !html.contains("http-equiv=\"refresh\""),
+        "the overview is still unless asked"
+    );
+    assert!(page(base, "/?live=1")
+        .await
+        .contains("http-equiv=\"refresh\""));
     let detail = page(base, &format!("/sandbox/dashboard/notifications/{id}")).await;
-    assert!(!detail.contains("http-equiv=\"refresh\""), "given up: nothing in flight");
-    assert_eq!(reqwest::get(format!("{base}/sandbox/dashboard/notifications/x")).await.unwrap().status(), 404);
+    assert!(
+        !detail.contains("http-equiv=\"refresh\""),
+        "given up: nothing in flight"
+    );
+    assert_eq!(
+        reqwest::get(format!("{base}/sandbox/dashboard/notifications/x"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     sandbox.shutdown().await;
 }
 
@@ -458,10 +539,21 @@ async fn cross_site_dashboard_posts_are_refused() {
             .unwrap();
         assert_eq!(response.status(), 403, "{name}: {value}");
     }
-    assert_eq!(transaction(&http, base, &uuid).await["detailedStatus"], "AUTHORISED");
+    assert_eq!(
+        transaction(&http, base, &uuid).await["detailedStatus"],
+        "AUTHORISED"
+    );
     // The dashboard's own form, from its own page, passes.
-    let (status, _) = press(base, &format!("lyra/transactions/{uuid}/cancel"), &[("cancel", "1")]).await;
+    let (status, _) = press(
+        base,
+        &format!("lyra/transactions/{uuid}/cancel"),
+        &[("cancel", "1")],
+    )
+    .await;
     assert_eq!(status, 303);
-    assert_eq!(transaction(&http, base, &uuid).await["detailedStatus"], "CANCELLED");
+    assert_eq!(
+        transaction(&http, base, &uuid).await["detailedStatus"],
+        "CANCELLED"
+    );
     sandbox.shutdown().await;
 }
