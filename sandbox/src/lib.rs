@@ -16,7 +16,7 @@
 //! This file only starts and stops the server; `listen.rs` accepts connections within the
 //! limits of [`ServerLimits`], `guard.rs` refuses foreign hosts and cross-site requests,
 //! `server.rs` lists the routes, `app.rs` holds the shared state, `lyra/` and `etpay/` emulate
-//! each gateway.
+//! each gateway, `dashboard/` is the page at `/`.
 
 #![warn(missing_docs)]
 #![recursion_limit = "256"] // the json! literals of the V4 answers are deep

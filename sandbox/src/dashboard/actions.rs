@@ -68,8 +68,9 @@ struct ActionForm {
 /// What an action did, for the page it goes back to.
 type Outcome = Result<String, String>;
 
-/// The 303 back to the overview (at `anchor`), or to a notification's page, with the outcome.
-fn back(form: &ActionForm, anchor: &str, notification: Option<u64>, outcome: Outcome) -> Redirect {
+/// The 303 back to the overview, or to a notification's page, with the outcome (shown at the
+/// top of the page).
+fn back(form: &ActionForm, notification: Option<u64>, outcome: Outcome) -> Redirect {
     let mut query = form_urlencoded::Serializer::new(String::new());
     match &outcome {
         Ok(text) => query.append_pair("ok", text),
@@ -84,7 +85,7 @@ fn back(form: &ActionForm, anchor: &str, notification: Option<u64>, outcome: Out
             "/".to_owned()
         }
     };
-    Redirect::to(&format!("{page}?{}#{anchor}", query.finish()))
+    Redirect::to(&format!("{page}?{}", query.finish()))
 }
 
 /// `POST /sandbox/dashboard/actions/notifications/{id}/resend`.
@@ -102,7 +103,7 @@ async fn resend(
             )
         })
         .map_err(|e| format!("Notification #{id}: {e}"));
-    back(&form, "notifications", Some(id), outcome)
+    back(&form, Some(id), outcome)
 }
 
 /// `POST /sandbox/dashboard/actions/lyra/forms/{form_token}/pay`: pays with the first test card
@@ -121,12 +122,12 @@ async fn pay(
             Some("to_validate") => CardOutcome::ToValidate,
             Some(_) => {
                 let error = "outcome must be paid, captured or to_validate".to_owned();
-                return back(&form, "open-forms", None, Err(error));
+                return back(&form, None, Err(error));
             }
         }
     };
     let result = pay_and_notify(&app, &form_token, outcome).await;
-    back(&form, "orders", None, result)
+    back(&form, None, result)
 }
 
 /// Pays a formToken as `POST /sandbox/lyra/pay` does and waits for the first IPN attempt.
@@ -173,7 +174,7 @@ async fn transaction(
     };
     let Some((web_service, request)) = request else {
         let error = "unknown action: cancel, refund, capture or validate".to_owned();
-        return back(&form, "orders", None, Err(error));
+        return back(&form, None, Err(error));
     };
     let body = serde_json::to_vec(&request).unwrap_or_default();
     let outcome = match crate::lyra::api::call(&app, web_service, &body) {
@@ -189,7 +190,7 @@ async fn transaction(
             e.detail.map(|d| format!(" ({d})")).unwrap_or_default()
         )),
     };
-    back(&form, "orders", None, outcome)
+    back(&form, None, outcome)
 }
 
 /// `POST /sandbox/dashboard/actions/etpay/sessions/{token}/{outcome}`: `paid`, `rejected` or
@@ -201,7 +202,7 @@ async fn etpay_session(
 ) -> Redirect {
     if !matches!(outcome.as_str(), "paid" | "rejected" | "system_error") {
         let error = "outcome must be paid, rejected or system_error".to_owned();
-        return back(&form, "etpay-sessions", None, Err(error));
+        return back(&form, None, Err(error));
     }
     let result =
         match crate::etpay::funnel::complete(&app, &token, &outcome, form.bank.as_deref()).await {
@@ -211,7 +212,7 @@ async fn etpay_session(
             )),
             Err((status, text)) => Err(format!("ETpay session: {text} (HTTP {})", status.as_u16())),
         };
-    back(&form, "etpay-sessions", None, result)
+    back(&form, None, result)
 }
 
 /// The first webhook attempt, in words.

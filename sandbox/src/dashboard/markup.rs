@@ -141,7 +141,7 @@ pub(super) fn section(
     hidden: usize,
 ) -> String {
     let body = if empty {
-        format!("<p class=\"muted\">None yet.</p>")
+        "<p class=\"muted\">None yet.</p>".to_owned()
     } else {
         body.to_owned()
     };

@@ -197,7 +197,7 @@ async fn detail(
     let page = format!(
         "{refresh}<h1>Notification #{id}</h1>{flash}<p><a href=\"/\">Dashboard</a></p>\
          <section class=\"card\" id=\"notification\"><table class=\"rows\"><tbody>{rows}</tbody></table>\
-         <p>{resend}</p></section>\
+         <div>{resend}</div></section>\
          <section class=\"card\" id=\"attempts\"><h2>Attempts</h2><ol>{attempts}</ol></section>{body}",
         id = record.id,
         flash = query.flash(),
@@ -234,8 +234,8 @@ fn record_fields(r: &NotificationRecord) -> String {
     )
 }
 
-/// The signed body as sent (escaped, the first [`BODY_SHOWN`] bytes), with a link to the exact
-/// bytes; a form-encoded IPN is also shown field by field.
+/// The signed body as sent (escaped, the first [`BODY_SHOWN`] bytes; a form-encoded IPN field by
+/// field, JSON indented), with a link to the exact bytes.
 fn body_section(id: u64, body: Option<(String, Vec<u8>)>) -> String {
     let Some((content_type, bytes)) = body else {
         return String::new();
@@ -249,7 +249,7 @@ fn body_section(id: u64, body: Option<(String, Vec<u8>)>) -> String {
     } else {
         String::new()
     };
-    let fields = if content_type.starts_with("application/x-www-form-urlencoded") {
+    let shown_body = if content_type.starts_with("application/x-www-form-urlencoded") {
         let rows: String = form_urlencoded::parse(shown.as_bytes())
             .map(|(k, v)| {
                 format!(
@@ -261,14 +261,13 @@ fn body_section(id: u64, body: Option<(String, Vec<u8>)>) -> String {
             .collect();
         format!("<table class=\"rows\"><tbody>{rows}</tbody></table>")
     } else {
-        String::new()
+        format!("<pre class=\"body\">{}</pre>", html(&pretty(&shown)))
     };
     format!(
         "<section class=\"card\" id=\"body\"><h2>Signed body</h2><p><code>{}</code>, {} bytes{cut_note} · \
-         <a href=\"/sandbox/notifications/{id}/body\">exact bytes</a></p>{fields}<pre class=\"body\">{}</pre></section>",
+         <a href=\"/sandbox/notifications/{id}/body\">exact bytes</a></p>{shown_body}</section>",
         html(&content_type),
         bytes.len(),
-        html(&shown)
     )
 }
 

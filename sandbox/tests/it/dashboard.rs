@@ -386,6 +386,9 @@ async fn etpay_buttons_complete_open_sessions() {
         !sessions.contains("name=\"pay\""),
         "no button on a finished session"
     );
+    // The webhook's signed body, on its notification's page.
+    let detail = page(base, "/sandbox/dashboard/notifications/1").await;
+    assert!(detail.contains("&quot;payment&quot;: &quot;ey"), "{detail}");
     sandbox.shutdown().await;
 }
 
