@@ -155,9 +155,63 @@ pub(crate) fn cut(text: &str, chars: usize) -> String {
     }
 }
 
-/// `value` as compact JSON cut to [`SHOWN_JSON_CHARS`] characters; `None` for null.
+/// `value` as compact JSON cut to [`SHOWN_JSON_CHARS`] characters; `None` for null. Only the
+/// start of the value is read, so a 64 KiB object costs no more than a short one.
 pub(crate) fn short_json(value: &Value) -> Option<String> {
-    (!value.is_null()).then(|| cut(&value.to_string(), SHOWN_JSON_CHARS))
+    if value.is_null() {
+        return None;
+    }
+    let mut out = String::new();
+    json_head(value, &mut out, SHOWN_JSON_CHARS);
+    Some(cut(&out, SHOWN_JSON_CHARS))
+}
+
+/// Appends compact JSON of `value` to `out` until `out` holds more than `limit` bytes.
+fn json_head(value: &Value, out: &mut String, limit: usize) {
+    if out.len() > limit {
+        return;
+    }
+    match value {
+        Value::String(s) => string_head(s, out, limit),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if out.len() > limit {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                json_head(item, out, limit);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if out.len() > limit {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                string_head(key, out, limit);
+                out.push(':');
+                json_head(item, out, limit);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Appends a JSON string of the first `limit` characters of `s` (escaped by serde_json).
+fn string_head(s: &str, out: &mut String, limit: usize) {
+    let head = match s.char_indices().nth(limit) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    };
+    out.push_str(&serde_json::to_string(head).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -179,6 +233,24 @@ mod tests {
         let update = serde_json::json!({"amount": 50, "new-key": "z".repeat(1000)});
         merge_declared(&mut kept, &update, "PaymentOrderUpdateRequest");
         assert_eq!(kept, serde_json::json!({"amount": 50, "currency": "PEN"}));
+    }
+
+    #[test]
+    fn short_json_is_cut_after_the_shown_characters() {
+        assert_eq!(short_json(&Value::Null), None);
+        assert_eq!(
+            short_json(&serde_json::json!({"a": 1})).as_deref(),
+            Some("{\"a\":1}")
+        );
+        let value = serde_json::json!({"a": [1, "x\"y", null, {"b": true}], "c": 2.5});
+        assert_eq!(short_json(&value), Some(value.to_string()));
+        let long = serde_json::json!({"note": "é".repeat(100_000)});
+        let shown = short_json(&long).unwrap();
+        assert_eq!(shown.chars().count(), SHOWN_JSON_CHARS + 1);
+        assert!(
+            shown.starts_with("{\"note\":\"éé") && shown.ends_with('…'),
+            "{shown}"
+        );
     }
 
     #[test]

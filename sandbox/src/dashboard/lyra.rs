@@ -17,7 +17,7 @@ use crate::util::html;
 /// How many entries each Lyra section lists (the newest).
 pub(super) const LISTED: usize = 50;
 /// How many transactions of one order are listed (the newest).
-const PER_ORDER: usize = 20;
+const PER_ORDER: usize = 10;
 
 /// Everything the Lyra sections show, copied out of the state.
 pub(super) struct LyraView {

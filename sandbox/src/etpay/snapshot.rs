@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::etpay::state::EtpayState;
 use crate::store::Newest;
 use crate::url_check::shown_url;
-use crate::util::{cut, SHOWN_JSON_CHARS};
+use crate::util::{cut, short_json, SHOWN_JSON_CHARS};
 
 /// How a session ended, as the dashboard shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +39,7 @@ fn text_of(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::String(s) => Some(cut(s, SHOWN_JSON_CHARS)),
-        other => Some(cut(&other.to_string(), SHOWN_JSON_CHARS)),
+        other => short_json(other),
     }
 }
 
