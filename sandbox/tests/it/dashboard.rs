@@ -466,9 +466,17 @@ async fn resend_adds_a_round_of_attempts_shown_on_both_pages() {
     assert!(detail.contains("sent again"), "the action's outcome");
     assert!(detail.contains("resend · attempt 2"), "{detail}");
     assert!(detail.contains("kr-hash") && detail.contains("resend-me"));
-    let (status, location) = press(base, "notifications/999/resend", &[]).await;
+    let (status, location) = press(
+        base,
+        "notifications/999/resend",
+        &[("back", "notification")],
+    )
+    .await;
     assert_eq!(status, 303);
     assert!(location.starts_with("/?error="), "{location}");
+    assert!(follow(base, &location)
+        .await
+        .contains("#999: unknown notification"));
     sandbox.shutdown().await;
 }
 
