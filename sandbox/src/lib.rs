@@ -42,6 +42,8 @@ pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord, RECEIVED_STATUSE
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
 
+pub use url_check::shown_url;
+
 /// The sandbox's routes and guard without a listener, for the fuzz target
 /// (`fuzz/fuzz_targets/sandbox_request.rs`), which calls it with `tower::ServiceExt::oneshot`.
 /// The base URL is `http://127.0.0.1:8080`. Not a stable API.
