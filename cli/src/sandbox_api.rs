@@ -311,3 +311,34 @@ pub(crate) fn clean(text: &str, max: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_replaces_escape_sequences_and_cuts() {
+        assert_eq!(clean("ok\u{1b}[31mred\n", 100), "ok\u{fffd}[31mred\u{fffd}");
+        assert_eq!(clean("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn records_decode_whatever_fields_the_sandbox_has() {
+        // An older sandbox (no seq, order_id, latency…) and a newer one (unknown fields).
+        let old = serde_json::json!({"id": 4, "kind": "lyra-ipn", "target": "http://h/ipn",
+            "attempts": [{"at": "t", "status": 500, "error": null}], "delivered": false, "gave_up": false});
+        let record = Record::from_json(&old).unwrap();
+        assert_eq!((record.id, record.seq, record.state()), (4, 0, "retrying"));
+        assert_eq!(record.attempts[0].summary(), "HTTP 500 (not received)");
+        let new = serde_json::json!({"id": 5, "seq": 9, "order_id": "o1", "future": [1],
+            "attempts": [{"at": "t", "status": 302, "latency_ms": 3, "answer": "moved", "resend": true}],
+            "delivered": true});
+        let record = Record::from_json(&new).unwrap();
+        assert_eq!(record.state(), "delivered");
+        assert_eq!(
+            record.attempts[0].summary(),
+            "HTTP 302 in 3 ms, answered \"moved\" (received) [resend]"
+        );
+        assert!(Record::from_json(&serde_json::json!("not a record")).is_none());
+    }
+}
