@@ -1,15 +1,14 @@
-//! The HTTP surface of the sandbox: every route, and the two pages that belong to no gateway
-//! (the index and the notification log).
+//! The HTTP surface of the sandbox: every route, and the index page (the notification log's
+//! routes are in `notifications_api.rs`).
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 
 use crate::app::App;
-use crate::delivery::NotificationRecord;
 use crate::lyra::cards::TEST_CARDS;
 use crate::util::{html, html_page};
 
@@ -22,15 +21,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             "/api-payment/V4/{*web_service}",
             post(crate::lyra::api::handle),
         )
-        .route("/sandbox/notifications", get(notifications))
+        .merge(crate::notifications_api::routes())
         .merge(crate::lyra::shopper::routes())
         .merge(crate::etpay::routes())
         .with_state(app)
         .layer(guard)
-}
-
-async fn notifications(State(app): State<Arc<App>>) -> Json<Vec<NotificationRecord>> {
-    Json(app.delivery.list())
 }
 
 async fn index(State(app): State<Arc<App>>) -> impl IntoResponse {

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::delivery::{Context, ETPAY_WEBHOOK};
 use crate::etpay::api::message;
 use crate::etpay::state::{Session, TEST_BANKS};
 use crate::url_check::shown_url;
-use crate::util::{html, html_page, new_token, unix_now};
+use crate::util::{html, html_page, new_token, str_field, unix_now};
 
 /// The funnel page at `/sandbox/etpay/session/{token}`, the control endpoint
 /// `POST /sandbox/etpay/pay` and the terms page.
@@ -182,11 +183,19 @@ async fn record_and_notify(app: &App, r: &Value, claims: &Value, jwt: &str) -> V
         });
     };
     let body = serde_json::to_vec(&json!({"payment": jwt})).unwrap_or_default();
-    let (_, first) = app
-        .delivery
-        .start("etpay-webhook", target.clone(), "application/json", body);
+    let context = Context {
+        order_id: str_field(r, "merchant_order_id"),
+        subject: str_field(claims, "session_token"),
+    };
+    let (id, first) = app.delivery.start(
+        ETPAY_WEBHOOK,
+        target.clone(),
+        "application/json",
+        body,
+        context,
+    );
     let attempt = first.await.ok();
-    json!({"target": shown_url(&target), "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
+    json!({"notification": id, "target": shown_url(&target), "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
 }
 
 /// `GET /sandbox/etpay/session/{token}`: the bank choice.

@@ -162,9 +162,10 @@ async fn pay_and_notify(
 ) -> Result<(Paid, Value), FormRefusal> {
     let paid = pay_form(app, form_token, card)?;
     let ipn = match send_ipn(app, &paid) {
-        Some((target, first)) => {
+        Some((id, target, first)) => {
             let attempt = first.await.ok();
             json!({
+                "notification": id,
                 "target": shown_url(&target),
                 "status": attempt.as_ref().and_then(|a| a.status),
                 "error": attempt.as_ref().and_then(|a| a.error.clone()),
