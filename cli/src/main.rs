@@ -1,5 +1,5 @@
 //! `pasarela`: run the demo, the offline sandbox, drive a running sandbox (`trigger`,
-//! `notifications`), verify a received notification, or check answers against the specs
+//! `notifications`, `resend`), verify a received notification, or check answers against the specs
 //! (`contract`).
 //!
 //! A thin layer over the library's public API (see the modules beside this file).
@@ -14,6 +14,7 @@ mod demo;
 mod demo_etpay;
 mod merchant;
 mod notifications;
+mod resend;
 mod sandbox;
 mod sandbox_api;
 mod trigger;
@@ -42,6 +43,9 @@ enum Command {
     /// List the notifications a running sandbox sent, with every delivery attempt; --follow
     /// keeps printing new ones.
     Notifications(notifications::NotificationsArgs),
+    /// Make a running sandbox send a notification again (the same signed body to the same
+    /// target) and show the first attempt; exit 0 whatever the merchant answered.
+    Resend(resend::ResendArgs),
     /// Check that what the gateways send still matches the specs (drift detection).
     #[command(subcommand)]
     Contract(contract::ContractCommand),
@@ -96,6 +100,9 @@ fn main() -> ExitCode {
             }),
         Command::Notifications(args) => runtime()
             .and_then(|rt| rt.block_on(notifications::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Resend(args) => runtime()
+            .and_then(|rt| rt.block_on(resend::run(args)))
             .map(|()| ExitCode::SUCCESS),
         Command::Contract(contract::ContractCommand::Check(args)) => {
             Ok(ExitCode::from(contract::check(&args)))

@@ -342,6 +342,7 @@ async fn an_unreachable_sandbox_is_a_clear_error() {
         args(&["trigger", "lyra", "paid", "--sandbox", &url]),
         args(&["trigger", "etpay", "rejected", "--sandbox", &url]),
         args(&["notifications", "--sandbox", &url]),
+        args(&["resend", "1", "--sandbox", &url]),
     ] {
         let output = run(command.clone()).await;
         let text = all_output(&output);
@@ -502,5 +503,52 @@ async fn follow_prints_attempts_made_after_it_started() {
     assert!(second.contains("HTTP 200"), "{second}");
     let _ = child.kill();
     let _ = child.wait();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resend_sends_the_notification_again_and_prints_the_attempt() {
+    let sandbox = sandbox().await;
+    let (merchant, hits) = flaky_merchant().await;
+    let order_id = "resentorder1";
+    let output = run(args(&[
+        "trigger",
+        "etpay",
+        "paid",
+        "--sandbox",
+        sandbox.base_url(),
+        "--notify",
+        &format!("{merchant}/etpay/webhook"),
+        "--order-id",
+        order_id,
+    ]))
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    let id = delivered(&sandbox, order_id, 1).await[0]["id"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+
+    let output = run(args(&["resend", &id, "--sandbox", sandbox.base_url()])).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    assert!(
+        text.contains(&format!("resending notification #{id} (etpay-webhook)")),
+        "{text}"
+    );
+    assert!(text.contains("attempt 3: HTTP 200"), "{text}");
+    assert!(text.contains("[resend]"), "{text}");
+    // The sandbox made the third attempt, marked as a resend, and the merchant received it.
+    let record = &records_of(&sandbox, order_id).await[0];
+    let attempts = record["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3, "{record}");
+    assert_eq!(attempts[2]["resend"], true);
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+    // An unknown id: a clear error, exit 2.
+    let output = run(args(&["resend", "999999", "--sandbox", sandbox.base_url()])).await;
+    let text = all_output(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("no notification #999999 at"), "{text}");
     sandbox.shutdown().await;
 }
