@@ -265,6 +265,7 @@ async fn every_lyra_scenario_ends_in_its_state() {
                 "{scenario}"
             );
         }
+        assert!(!stdout(&output).contains("no attempt yet"), "{scenario}");
     }
     sandbox.shutdown().await;
 }
@@ -550,5 +551,52 @@ async fn resend_sends_the_notification_again_and_prints_the_attempt() {
     let text = all_output(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(text.contains("no notification #999999 at"), "{text}");
+    sandbox.shutdown().await;
+}
+
+/// A merchant that answers its first request 200 at once and every later one 200 after
+/// `delay`: an IPN sent in the background (the refund's) has no attempt for that long.
+async fn slow_after_first_merchant(delay: Duration) -> String {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let router = Router::new().fallback(post(move || {
+        let hits = hits.clone();
+        async move {
+            if hits.fetch_add(1, Ordering::SeqCst) > 0 {
+                tokio::time::sleep(delay).await;
+            }
+            (StatusCode::OK, "OK")
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trigger_waits_for_the_first_attempt_of_a_background_notification() {
+    let sandbox = sandbox().await;
+    let merchant = slow_after_first_merchant(Duration::from_millis(1500)).await;
+    let output = run(args(&[
+        "trigger",
+        "lyra",
+        "refunded",
+        "--sandbox",
+        sandbox.base_url(),
+        "--notify",
+        &format!("{merchant}/ipn"),
+        "--order-id",
+        "slowrefund1",
+    ]))
+    .await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    // The payment's IPN and the refund's: both with their first attempt's answer.
+    let records = records_of(&sandbox, "slowrefund1").await;
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(text.matches("attempt 1: HTTP 200").count(), 2, "{text}");
+    assert!(!text.contains("no attempt yet"), "{text}");
     sandbox.shutdown().await;
 }
