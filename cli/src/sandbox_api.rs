@@ -267,16 +267,20 @@ impl Record {
 }
 
 impl AttemptView {
-    /// An answer the gateway counts as received.
+    /// An answer the gateway counts as received, and complete (as `Attempt::succeeded`: an
+    /// answer that stalled or broke off after its status is a failed attempt).
     pub(crate) fn received(&self) -> bool {
-        self.status
-            .is_some_and(|s| pasarela_sandbox::RECEIVED_STATUSES.contains(&s))
+        self.error.is_none()
+            && self
+                .status
+                .is_some_and(|s| pasarela_sandbox::RECEIVED_STATUSES.contains(&s))
     }
 
     /// One line: `HTTP 500 in 3 ms, answered "oops"` or `error: connection refused in 2 ms`.
     pub(crate) fn summary(&self) -> String {
         let mut line = match (self.status, &self.error) {
-            (Some(status), _) => format!("HTTP {status}"),
+            (Some(status), Some(error)) => format!("HTTP {status}, error: {}", clean(error, 120)),
+            (Some(status), None) => format!("HTTP {status}"),
             (None, Some(error)) => format!("error: {}", clean(error, 120)),
             (None, None) => "no answer".to_owned(),
         };
@@ -340,5 +344,13 @@ mod tests {
             "HTTP 302 in 3 ms, answered \"moved\" (received) [resend]"
         );
         assert!(Record::from_json(&serde_json::json!("not a record")).is_none());
+        // A 200 whose answer never completed is not received.
+        let stalled: AttemptView = serde_json::from_value(serde_json::json!(
+            {"status": 200, "error": "timeout reading the answer"}))
+        .unwrap();
+        assert_eq!(
+            stalled.summary(),
+            "HTTP 200, error: timeout reading the answer (not received)"
+        );
     }
 }

@@ -57,6 +57,8 @@ pub use url_check::shown_url;
 pub fn fuzz_router(config: SandboxConfig) -> axum::Router {
     let app = Arc::new(app::App::new(config));
     app.set_base_url("http://127.0.0.1:8080".to_owned());
+    // Long-polls (`?wait=`) answer at once, as after a shutdown: libFuzzer's `-timeout` is 10 s.
+    app.delivery.close();
     server::router(app)
 }
 
