@@ -446,20 +446,32 @@ async fn notifications_lists_every_attempt() {
     sandbox.shutdown().await;
 }
 
+/// A child process killed (and reaped) when the test ends, a failing one included.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_prints_attempts_made_after_it_started() {
     let sandbox = sandbox().await;
     let (merchant, _) = flaky_merchant().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pasarela"))
-        .args(["notifications", "--follow", "--sandbox", sandbox.base_url()])
-        .env_remove("PASARELA_SANDBOX_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_pasarela"))
+            .args(["notifications", "--follow", "--sandbox", sandbox.base_url()])
+            .env_remove("PASARELA_SANDBOX_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let (lines_tx, lines) = mpsc::channel::<String>();
-    let out = child.stdout.take().unwrap();
+    let out = child.0.stdout.take().unwrap();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
             if lines_tx.send(line).is_err() {
@@ -502,8 +514,7 @@ async fn follow_prints_attempts_made_after_it_started() {
     let second =
         next_line_with(&format!("#{id} attempt 2 ")).expect("the retry is printed as it happens");
     assert!(second.contains("HTTP 200"), "{second}");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     sandbox.shutdown().await;
 }
 
