@@ -47,6 +47,7 @@ pub use delivery::{
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
 pub use notifications::{NotificationFilter, NotificationKind, Notifications, WaitTimeout};
+pub use url_check::shown_url;
 
 /// The sandbox's routes and guard without a listener, for the fuzz target
 /// (`fuzz/fuzz_targets/sandbox_request.rs`), which calls it with `tower::ServiceExt::oneshot`.
@@ -56,6 +57,8 @@ pub use notifications::{NotificationFilter, NotificationKind, Notifications, Wai
 pub fn fuzz_router(config: SandboxConfig) -> axum::Router {
     let app = Arc::new(app::App::new(config));
     app.set_base_url("http://127.0.0.1:8080".to_owned());
+    // Long-polls (`?wait=`) answer at once, as after a shutdown: libFuzzer's `-timeout` is 10 s.
+    app.delivery.close();
     server::router(app)
 }
 

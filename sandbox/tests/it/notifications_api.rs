@@ -316,6 +316,51 @@ async fn the_long_poll_answers_on_a_new_attempt_and_empty_when_its_wait_is_up() 
 }
 
 #[tokio::test]
+async fn many_long_polls_wake_on_one_change_and_end_when_the_sandbox_stops() {
+    let merchant = TestServer::start(|_| Reply::status(200, "text/plain", "OK")).await;
+    let sandbox = start(config(&merchant.base_url, 1)).await;
+    let base = sandbox.base_url().to_owned();
+    let http = reqwest::Client::new();
+    let polls = |count: usize, after: u64| {
+        (0..count)
+            .map(|_| {
+                let (http, base) = (http.clone(), base.clone());
+                let url = format!("{base}/sandbox/notifications?after={after}&wait=30");
+                tokio::spawn(async move { get(&http, url).await })
+            })
+            .collect::<Vec<_>>()
+    };
+    // 100 clients wait; one payment wakes them all.
+    let waiting = polls(100, 0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        waiting.iter().all(|p| !p.is_finished()),
+        "nothing to return yet"
+    );
+    let id = notification_id(&pay(&http, &base, "many-1").await);
+    for poll in waiting {
+        let (status, listed) = tokio::time::timeout(Duration::from_secs(20), poll)
+            .await
+            .expect("woken")
+            .unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(listed[0]["id"], id);
+    }
+
+    // Clients waiting for more when the sandbox stops get `[]` at once, not a cut connection
+    // after the shutdown grace.
+    let seq = until(&http, &base, id, |r| r["delivered"] == true).await["seq"]
+        .as_u64()
+        .unwrap();
+    let waiting = polls(20, seq);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sandbox.shutdown().await;
+    for poll in waiting {
+        assert_eq!(poll.await.unwrap(), (200, json!([])));
+    }
+}
+
+#[tokio::test]
 async fn unknown_notifications_are_404_in_json() {
     let sandbox = start(SandboxConfig::default()).await;
     let base = sandbox.base_url().to_owned();
