@@ -565,3 +565,28 @@ async fn cross_site_dashboard_posts_are_refused() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn lists_show_the_newest_and_say_how_many_are_left_out() {
+    let sandbox = start(SandboxConfig::default()).await;
+    let base = sandbox.base_url();
+    let http = reqwest::Client::new();
+    let mut newest = String::new();
+    for i in 0..53 {
+        let body = json!({"amount": 100 + i, "currency": "PEN", "orderId": format!("many-{i}")});
+        newest = create_payment(&http, base, body).await;
+    }
+    let html = page(base, "/").await;
+    let forms = section(&html, "open-forms");
+    assert_eq!(forms.matches("<tr class=\"open-form\"").count(), 50);
+    assert!(forms.contains("3 older not shown"), "{forms}");
+    let first_row = forms.find("<tr class=\"open-form\"").unwrap();
+    assert!(forms[first_row..].starts_with(&format!(
+        "<tr class=\"open-form\" data-form-token=\"{newest}\""
+    )));
+    assert!(
+        forms.contains("many-52") && !forms.contains("many-2<"),
+        "the oldest are left out"
+    );
+    sandbox.shutdown().await;
+}
