@@ -48,6 +48,7 @@ pub use delivery::{
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
 pub use notifications::{NotificationFilter, NotificationKind, Notifications, WaitTimeout};
+pub use url_check::shown_url;
 
 /// The sandbox's routes and guard without a listener, for the fuzz target
 /// (`fuzz/fuzz_targets/sandbox_request.rs`), which calls it with `tower::ServiceExt::oneshot`.

@@ -103,7 +103,9 @@ async fn resend(
             )
         })
         .map_err(|e| format!("Notification #{id}: {e}"));
-    back(&form, Some(id), outcome)
+    // An unknown notification has no page to go back to.
+    let page = outcome.is_ok().then_some(id);
+    back(&form, page, outcome)
 }
 
 /// `POST /sandbox/dashboard/actions/lyra/forms/{form_token}/pay`: pays with the first test card

@@ -466,9 +466,17 @@ async fn resend_adds_a_round_of_attempts_shown_on_both_pages() {
     assert!(detail.contains("sent again"), "the action's outcome");
     assert!(detail.contains("resend · attempt 2"), "{detail}");
     assert!(detail.contains("kr-hash") && detail.contains("resend-me"));
-    let (status, location) = press(base, "notifications/999/resend", &[]).await;
+    let (status, location) = press(
+        base,
+        "notifications/999/resend",
+        &[("back", "notification")],
+    )
+    .await;
     assert_eq!(status, 303);
     assert!(location.starts_with("/?error="), "{location}");
+    assert!(follow(base, &location)
+        .await
+        .contains("#999: unknown notification"));
     sandbox.shutdown().await;
 }
 
@@ -554,6 +562,31 @@ async fn cross_site_dashboard_posts_are_refused() {
     assert_eq!(
         transaction(&http, base, &uuid).await["detailedStatus"],
         "CANCELLED"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn lists_show_the_newest_and_say_how_many_are_left_out() {
+    let sandbox = start(SandboxConfig::default()).await;
+    let base = sandbox.base_url();
+    let http = reqwest::Client::new();
+    let mut newest = String::new();
+    for i in 0..53 {
+        let body = json!({"amount": 100 + i, "currency": "PEN", "orderId": format!("many-{i}")});
+        newest = create_payment(&http, base, body).await;
+    }
+    let html = page(base, "/").await;
+    let forms = section(&html, "open-forms");
+    assert_eq!(forms.matches("<tr class=\"open-form\"").count(), 50);
+    assert!(forms.contains("3 older not shown"), "{forms}");
+    let first_row = forms.find("<tr class=\"open-form\"").unwrap();
+    assert!(forms[first_row..].starts_with(&format!(
+        "<tr class=\"open-form\" data-form-token=\"{newest}\""
+    )));
+    assert!(
+        forms.contains("many-52") && !forms.contains("many-2<"),
+        "the oldest are left out"
     );
     sandbox.shutdown().await;
 }
