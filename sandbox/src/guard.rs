@@ -12,6 +12,9 @@
 //!   ([`CORS_ENDPOINTS`]) are cross-origin by design and answer with CORS (`lyra/shopper.rs`):
 //!   only the `Host` rule applies to them.
 //!
+//! * The dashboard's actions (`/sandbox/dashboard/actions/…`) are stricter: another origin on
+//!   localhost (another port) is refused too, and the dashboard's pages cannot be framed.
+//!
 //! The JSON APIs (`/api-payment/V4/…`, `/etpay/…`, whatever route is added under them) also
 //! refuse the body types a page can send without a CORS preflight ([`simple_body_type`]), each
 //! in its gateway's error shape (`lyra/api.rs`, `etpay/api.rs`).
@@ -45,7 +48,12 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: N
             return crate::etpay::body_type_refused(&media);
         }
     }
-    next.run(request).await
+    let deny_framing = not_framed(path);
+    let mut response = next.run(request).await;
+    if deny_framing {
+        forbid_framing(&mut response);
+    }
+    response
 }
 
 /// Why a request is refused, as its answer; `None` lets it through.
@@ -65,6 +73,12 @@ fn refusal(
         }
     }
     let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && path.starts_with(DASHBOARD_ACTIONS) && !same_origin(headers) {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "a dashboard action must come from the dashboard itself",
+        ));
+    }
     if safe || CORS_ENDPOINTS.iter().any(|p| path.starts_with(p)) {
         return None;
     }
@@ -87,6 +101,49 @@ fn refusal(
         }
     }
     None
+}
+
+/// The dashboard's buttons post here; only the dashboard's own pages may (see [`same_origin`]).
+const DASHBOARD_ACTIONS: &str = "/sandbox/dashboard/actions/";
+
+/// Stricter than the general rule, for the dashboard's actions: another page on localhost
+/// (another port, another loopback address) is another origin. `Sec-Fetch-Site` must be absent,
+/// `same-origin` or `none`, and an `Origin`, when sent, exactly `http://` + the request's `Host`
+/// (the sandbox serves plain HTTP).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let fetch_site_ok = headers.get("sec-fetch-site").is_none_or(|v| {
+        v.as_bytes().eq_ignore_ascii_case(b"same-origin") || v.as_bytes().eq_ignore_ascii_case(b"none")
+    });
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return fetch_site_ok;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_ok = match (origin.to_str(), host) {
+        (Ok(origin), Some(host)) => origin
+            .strip_prefix("http://")
+            .is_some_and(|authority| authority.eq_ignore_ascii_case(host.trim())),
+        _ => false,
+    };
+    fetch_site_ok && origin_ok
+}
+
+/// The sandbox's own HTML pages (the dashboard, the test cards) that no other page may frame
+/// (clickjacking the dashboard's buttons). The payment page and the ETpay funnel are not listed:
+/// they stay as a merchant's checkout opens them.
+fn not_framed(path: &str) -> bool {
+    path == "/"
+        || (path.starts_with("/sandbox/dashboard/") && !path.starts_with(DASHBOARD_ACTIONS))
+        || path == crate::look::TEST_CARDS_PATH
+}
+
+/// Adds the headers that forbid framing to `response`.
+fn forbid_framing(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("frame-ancestors 'none'"),
+    );
 }
 
 fn refuse(status: StatusCode, text: &'static str) -> Response {

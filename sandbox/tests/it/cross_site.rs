@@ -198,3 +198,44 @@ async fn the_basic_scheme_is_case_insensitive() {
     assert_eq!(lyra_answer(&answer)["answer"]["errorCode"], "INT_905");
     sandbox.shutdown().await;
 }
+
+/// Issue 17 review, item 3: the dashboard's actions accept only their own origin (another port
+/// or loopback address is another page), and the dashboard's pages cannot be framed.
+#[tokio::test]
+async fn dashboard_actions_accept_only_their_own_origin_and_pages_are_not_framed() {
+    let sandbox = start(SandboxConfig::default()).await;
+    let addr = sandbox.addr();
+    let port = addr.port();
+    let host = format!("127.0.0.1:{port}");
+    // No such notification: an action that gets through answers with a redirect (303), not 403.
+    let path = "/sandbox/dashboard/actions/notifications/999/resend";
+    let form = "Content-Type: application/x-www-form-urlencoded";
+    let other_port = format!("Origin: http://127.0.0.1:{}", port.wrapping_add(1).max(1));
+    for headers in [
+        vec![form, "Origin: http://localhost:9999"],
+        vec![form, other_port.as_str()],
+        vec![form, "Sec-Fetch-Site: same-site"],
+    ] {
+        let answer = exchange(addr, &post(path, &host, &headers, "resend=1")).await;
+        assert_eq!(status(&answer), 403, "{headers:?}: {answer}");
+    }
+    let same_origin = format!("Origin: http://{host}");
+    for headers in [
+        vec![form],
+        vec![form, same_origin.as_str(), "Sec-Fetch-Site: same-origin"],
+    ] {
+        let answer = exchange(addr, &post(path, &host, &headers, "resend=1")).await;
+        assert_ne!(status(&answer), 403, "{headers:?}: {answer}");
+    }
+    for page in ["/", "/sandbox/test-cards"] {
+        let request =
+            format!("GET {page} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let answer = exchange(addr, &request).await.to_ascii_lowercase();
+        assert!(answer.contains("x-frame-options: deny"), "{page}: {answer}");
+        assert!(
+            answer.contains("content-security-policy: frame-ancestors 'none'"),
+            "{page}"
+        );
+    }
+    sandbox.shutdown().await;
+}
