@@ -6,6 +6,52 @@ use std::net::SocketAddr;
 use pasarela::Secret;
 use pasarela_sandbox::{defaults, Sandbox, SandboxConfig, ServerLimits, TEST_CARDS};
 
+/// The credentials a client logs in to the sandbox with: `pasarela sandbox` serves them,
+/// `pasarela trigger` uses them (one definition, so the flags and variables are the same).
+#[derive(clap::Args, Debug, Default)]
+pub struct Logins {
+    /// Lyra test shop id [default: built-in test shop].
+    #[arg(long, env = "PASARELA_SANDBOX_SHOP_ID")]
+    shop_id: Option<String>,
+    /// Lyra REST password of the test shop [default: built-in].
+    #[arg(long, env = "PASARELA_SANDBOX_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// ETpay merchant code [default: built-in].
+    #[arg(long, env = "PASARELA_SANDBOX_ETPAY_MERCHANT_CODE")]
+    etpay_merchant_code: Option<String>,
+    /// ETpay merchant API token [default: built-in].
+    #[arg(long, env = "PASARELA_SANDBOX_ETPAY_API_TOKEN", hide_env_values = true)]
+    etpay_api_token: Option<String>,
+}
+
+impl Logins {
+    /// The Lyra shop id, the built-in one by default.
+    pub fn shop_id(&self) -> &str {
+        self.shop_id.as_deref().unwrap_or(defaults::SHOP_ID)
+    }
+
+    /// The Lyra REST password, the built-in one by default.
+    pub fn password(&self) -> Secret {
+        Secret::new(self.password.as_deref().unwrap_or(defaults::PASSWORD))
+    }
+
+    /// The ETpay merchant code, the built-in one by default.
+    pub fn etpay_merchant_code(&self) -> &str {
+        self.etpay_merchant_code
+            .as_deref()
+            .unwrap_or(defaults::ETPAY_MERCHANT_CODE)
+    }
+
+    /// The ETpay merchant API token, the built-in one by default.
+    pub fn etpay_api_token(&self) -> Secret {
+        Secret::new(
+            self.etpay_api_token
+                .as_deref()
+                .unwrap_or(defaults::ETPAY_API_TOKEN),
+        )
+    }
+}
+
 /// Options of `pasarela sandbox`. Every credential can also come from the environment; the
 /// built-in test values are printed at start only when all of them are the defaults.
 #[derive(clap::Args, Debug)]
@@ -13,24 +59,15 @@ pub struct SandboxArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "PASARELA_SANDBOX_ADDR")]
     addr: SocketAddr,
-    /// Lyra test shop id [default: built-in test shop].
-    #[arg(long, env = "PASARELA_SANDBOX_SHOP_ID")]
-    shop_id: Option<String>,
-    /// Lyra REST password of the test shop [default: built-in].
-    #[arg(long, env = "PASARELA_SANDBOX_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
+    /// The credentials `pasarela trigger` logs in with too.
+    #[command(flatten)]
+    logins: Logins,
     /// Lyra HMAC-SHA-256 key of the test shop [default: built-in].
     #[arg(long, env = "PASARELA_SANDBOX_HMAC_KEY", hide_env_values = true)]
     hmac_key: Option<String>,
     /// Lyra public key (kr-public-key) [default: built-in].
     #[arg(long, env = "PASARELA_SANDBOX_PUBLIC_KEY")]
     public_key: Option<String>,
-    /// ETpay merchant code [default: built-in].
-    #[arg(long, env = "PASARELA_SANDBOX_ETPAY_MERCHANT_CODE")]
-    etpay_merchant_code: Option<String>,
-    /// ETpay merchant API token [default: built-in].
-    #[arg(long, env = "PASARELA_SANDBOX_ETPAY_API_TOKEN", hide_env_values = true)]
-    etpay_api_token: Option<String>,
     /// Where Lyra IPNs go when a payment has no ipnTargetUrl (the shop's notification rule).
     #[arg(long, env = "PASARELA_SANDBOX_LYRA_NOTIFICATION_URL")]
     lyra_notification_url: Option<String>,
@@ -53,24 +90,16 @@ pub struct SandboxArgs {
 impl SandboxArgs {
     fn config(self) -> SandboxConfig {
         let mut config = SandboxConfig::default();
-        if let Some(v) = self.shop_id {
-            config.shop_id = v;
-        }
-        if let Some(v) = self.password {
-            config.password = Secret::new(v);
-        }
+        config.shop_id = self.logins.shop_id().to_owned();
+        config.password = self.logins.password();
         if let Some(v) = self.hmac_key {
             config.hmac_key = Secret::new(v);
         }
         if let Some(v) = self.public_key {
             config.public_key = v;
         }
-        if let Some(v) = self.etpay_merchant_code {
-            config.etpay_merchant_code = v;
-        }
-        if let Some(v) = self.etpay_api_token {
-            config.etpay_api_token = Secret::new(v);
-        }
+        config.etpay_merchant_code = self.logins.etpay_merchant_code().to_owned();
+        config.etpay_api_token = self.logins.etpay_api_token();
         config.lyra_notification_url = self.lyra_notification_url;
         config.etpay_webhook_url = self.etpay_webhook_url;
         config.allowed_hosts = self.allow_hosts;

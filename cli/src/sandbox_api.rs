@@ -217,6 +217,8 @@ pub(crate) struct Record {
     pub(crate) target: String,
     /// The order it is about.
     pub(crate) order_id: Option<String>,
+    /// What it is about: the Lyra transaction uuid, the ETpay session token.
+    pub(crate) subject: Option<String>,
     /// Every attempt so far, oldest first.
     pub(crate) attempts: Vec<AttemptView>,
     /// An attempt got an answer the gateway counts as received.

@@ -1,15 +1,13 @@
 //! The ETpay scenarios of `pasarela trigger`: session/initialize with the sandbox's test
 //! merchant, the payer finishes in the funnel (through `POST /sandbox/etpay/pay`), then
-//! merchant/check_payment_status shows what ETpay recorded for the order.
+//! merchant/check_payment_status shows what ETpay recorded for this run's session.
 
 use anyhow::anyhow;
 use pasarela::etpay::{EtpayClient, EtpayConfig, PaymentQuery, SessionRequest};
-use pasarela::Secret;
-use pasarela_sandbox::defaults;
 use serde_json::json;
 
-use super::{control, describe_notification, Steps};
-use crate::sandbox_api::{clean, SandboxApi};
+use super::{control, describe_notification, Played, Run, Steps, LOGIN_HINT};
+use crate::sandbox_api::clean;
 
 /// The amount of every ETpay scenario, in pesos (CLP has no minor unit).
 const AMOUNT: i64 = 50_000;
@@ -48,12 +46,11 @@ impl Scenario {
 /// Plays `scenario` for `order_id`; true when check_payment_status shows the expected
 /// result (one paid attempt, one unpaid attempt, or none after a system error).
 pub(crate) async fn play(
-    api: &SandboxApi,
+    run: &Run<'_>,
     scenario: Scenario,
-    order_id: &str,
-    notify: Option<&str>,
     steps: &mut Steps,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Played> {
+    let (api, order_id, notify) = (run.api, run.order_id, run.notify);
     // Reachable, and a sandbox (before anything is created).
     api.notifications(Some(order_id), None, 0).await?;
     // The sandbox serves ETpay's API under /etpay and its funnel under /sandbox/etpay
@@ -61,8 +58,8 @@ pub(crate) async fn play(
     let config = EtpayConfig::new(
         &format!("{}/etpay", api.base()),
         &format!("{}/sandbox/etpay", api.base()),
-        defaults::ETPAY_MERCHANT_CODE,
-        Secret::new(defaults::ETPAY_API_TOKEN),
+        run.logins.etpay_merchant_code(),
+        run.logins.etpay_api_token(),
     )
     .map_err(|e| anyhow!("ETpay configuration: {e}"))?;
     let client = EtpayClient::new(config).map_err(|e| anyhow!("ETpay client: {e}"))?;
@@ -72,7 +69,13 @@ pub(crate) async fn play(
     let session = client
         .initialize(&request)
         .await
-        .map_err(|e| anyhow!("session/initialize: {e}"))?;
+        .map_err(|e| {
+            if e.status() == Some(401) {
+                anyhow!("session/initialize: {e}\n{LOGIN_HINT}")
+            } else {
+                anyhow!("session/initialize: {e}")
+            }
+        })?;
     let target = match notify {
         Some(url) => format!("webhook to {}", pasarela_sandbox::shown_url(url)),
         None => "webhook to the sandbox's --etpay-webhook-url".to_owned(),
@@ -97,18 +100,23 @@ pub(crate) async fn play(
         &format!("payer in the funnel: {}", scenario.outcome()),
         notified,
     );
-    check_status(&client, scenario, order_id, steps).await
+    let held = check_status(&client, scenario, session.token(), steps).await?;
+    Ok(Played {
+        held,
+        subjects: vec![session.token().to_owned()],
+    })
 }
 
-/// merchant/check_payment_status by order id; true when it matches the scenario.
+/// merchant/check_payment_status by this run's session token (an order id may be reused);
+/// true when it matches the scenario.
 async fn check_status(
     client: &EtpayClient,
     scenario: Scenario,
-    order_id: &str,
+    session_token: &str,
     steps: &mut Steps,
 ) -> anyhow::Result<bool> {
     let found = client
-        .check_payment_status(&PaymentQuery::MerchantOrderId(order_id.to_owned()))
+        .check_payment_status(&PaymentQuery::SessionToken(session_token.to_owned()))
         .await
         .map_err(|e| anyhow!("merchant/check_payment_status: {e}"))?;
     let paid = found.iter().filter(|c| c.is_paid()).count();

@@ -1,14 +1,14 @@
 //! The Lyra scenarios of `pasarela trigger`: Charge/CreatePayment with the sandbox's test
 //! shop, the shopper pays with the documented test card of the outcome (through
-//! `POST /sandbox/lyra/pay`), a refund when the scenario asks for one, then Order/Get shows
-//! where the order ended.
+//! `POST /sandbox/lyra/pay`), a refund when the scenario asks for one, then Transaction/Get shows
+//! where this run's transaction ended (by its uuid: an order id may be reused).
 
 use anyhow::{anyhow, Context as _};
 use pasarela::lyra::{types, LyraClient, LyraConfig};
-use pasarela_sandbox::{defaults, CardOutcome, TEST_CARDS};
+use pasarela_sandbox::{CardOutcome, TEST_CARDS};
 use serde_json::json;
 
-use super::{control, describe_notification, Steps};
+use super::{control, describe_notification, Played, Run, Steps, LOGIN_HINT};
 use crate::sandbox_api::{clean, SandboxApi};
 
 /// The amount of every Lyra scenario, in minor units of [`CURRENCY`].
@@ -67,28 +67,42 @@ impl Scenario {
     }
 }
 
-/// Plays `scenario` for `order_id`; true when Order/Get shows the expected end state.
+/// Plays `scenario` for the run's order; `held` when Transaction/Get shows this run's
+/// transaction in the expected end state (an order id may be reused: nothing is read by order).
 pub(crate) async fn play(
-    api: &SandboxApi,
+    run: &Run<'_>,
     scenario: Scenario,
-    order_id: &str,
-    notify: Option<&str>,
     steps: &mut Steps,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Played> {
+    let api = run.api;
     // Reachable, and a sandbox (before anything is created).
-    api.notifications(Some(order_id), None, 0).await?;
+    api.notifications(Some(run.order_id), None, 0).await?;
     let client = LyraClient::new(&LyraConfig::new(
-        defaults::SHOP_ID,
-        defaults::PASSWORD,
+        run.logins.shop_id(),
+        run.logins.password(),
         api.base(),
     ))
     .map_err(|e| anyhow!("Lyra client: {e}"))?;
-    let form_token = create_payment(&client, order_id, notify, steps).await?;
-    shopper_pays(api, scenario.card(), &form_token, steps).await?;
+    let form_token = create_payment(&client, run.order_id, run.notify, steps).await?;
+    let uuid = shopper_pays(api, scenario.card(), &form_token, steps).await?;
+    let mut subjects = vec![uuid.clone()];
+    let mut credit_held = true;
     if scenario == Scenario::Refunded {
-        refund(&client, order_id, steps).await?;
+        let credit = refund(&client, &uuid, steps).await?;
+        credit_held = op_type(&credit) == "CREDIT" && credit.amount == Some(AMOUNT);
+        subjects.extend(credit.uuid);
     }
-    order_ends(&client, order_id, scenario, steps).await
+    let held = transaction_ends(&client, &uuid, scenario, steps).await? && credit_held;
+    Ok(Played { held, subjects })
+}
+
+/// A Lyra error as the step's error, with [`LOGIN_HINT`] when the sandbox refused the login.
+fn lyra_error(step: &str, e: pasarela::lyra::LyraError) -> anyhow::Error {
+    if e.api_error().is_some_and(|a| a.is_invalid_credentials()) {
+        anyhow!("{step}: {e}\n{LOGIN_HINT}")
+    } else {
+        anyhow!("{step}: {e}")
+    }
 }
 
 /// Charge/CreatePayment; the formToken.
@@ -113,7 +127,7 @@ async fn create_payment(
     let form = client
         .create_payment(request)
         .await
-        .map_err(|e| anyhow!("Charge/CreatePayment: {e}"))?;
+        .map_err(|e| lyra_error("Charge/CreatePayment", e))?;
     let target = match notify {
         Some(url) => format!("IPN to {}", pasarela_sandbox::shown_url(url)),
         None => "IPN to the sandbox's --lyra-notification-url".to_owned(),
@@ -131,7 +145,7 @@ async fn shopper_pays(
     outcome: CardOutcome,
     form_token: &str,
     steps: &mut Steps,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let card = TEST_CARDS
         .iter()
         .find(|c| c.outcome == outcome)
@@ -143,7 +157,10 @@ async fn shopper_pays(
     )
     .await?;
     steps.step(
-        &format!("shopper pays with {}", card.pan),
+        &format!(
+            "shopper pays with {}",
+            pasarela::lyra::card_data::mask_pan(card.pan)
+        ),
         format!(
             "{}: orderStatus {}, {}",
             card.label,
@@ -151,26 +168,30 @@ async fn shopper_pays(
             describe_notification(&paid["ipn"])
         ),
     );
-    Ok(())
+    // This run's transaction: the first of the payment answer (`krAnswer`, a JSON text).
+    let answer: serde_json::Value =
+        serde_json::from_str(paid["krAnswer"].as_str().unwrap_or_default()).unwrap_or_default();
+    answer["transactions"][0]["uuid"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the payment's answer (krAnswer) names no transaction uuid")
 }
 
-/// Transaction/Refund of the whole captured DEBIT (its uuid from Order/Get).
-async fn refund(client: &LyraClient, order_id: &str, steps: &mut Steps) -> anyhow::Result<()> {
-    let debit = transactions(client, order_id)
-        .await?
-        .into_iter()
-        .find(|tx| op_type(tx) == "DEBIT")
-        .and_then(|tx| tx.uuid)
-        .context("Order/Get lists no DEBIT transaction to refund")?;
+/// Transaction/Refund of this run's whole captured DEBIT; the new CREDIT.
+async fn refund(
+    client: &LyraClient,
+    uuid: &str,
+    steps: &mut Steps,
+) -> anyhow::Result<types::Transaction> {
     let request: types::TransactionRefundRequest = types::TransactionRefundRequest::builder()
-        .uuid(debit)
+        .uuid(uuid.to_owned())
         .amount(Some(types::Amount(AMOUNT)))
         .try_into()
         .map_err(|e| anyhow!("Transaction/Refund request: {e}"))?;
     let credit = client
         .refund_transaction(request)
         .await
-        .map_err(|e| anyhow!("Transaction/Refund: {e}"))?;
+        .map_err(|e| lyra_error("Transaction/Refund", e))?;
     steps.step(
         &format!("Transaction/Refund {}", money(AMOUNT)),
         format!(
@@ -179,59 +200,38 @@ async fn refund(client: &LyraClient, order_id: &str, steps: &mut Steps) -> anyho
             status_of(&credit)
         ),
     );
-    Ok(())
+    Ok(credit)
 }
 
-/// Order/Get: prints every transaction; true when the DEBIT ends as the scenario expects
-/// (and, for `refunded`, a CREDIT of the whole amount exists).
-async fn order_ends(
+/// Transaction/Get of this run's transaction: prints it; true when it ends as the scenario
+/// expects.
+async fn transaction_ends(
     client: &LyraClient,
-    order_id: &str,
+    uuid: &str,
     scenario: Scenario,
     steps: &mut Steps,
 ) -> anyhow::Result<bool> {
     let expected = scenario.expected();
-    let txs = transactions(client, order_id).await?;
-    let listed: Vec<String> = txs
-        .iter()
-        .map(|tx| {
-            format!(
-                "{} {} {}",
-                op_type(tx),
-                money(tx.amount.unwrap_or(0)),
-                status_of(tx)
-            )
-        })
-        .collect();
-    steps.step("Order/Get", listed.join("; "));
-    let debit_held = txs.iter().any(|tx| {
-        op_type(tx) == "DEBIT"
-            && tx.status.as_ref().map(|s| s.as_str()) == Some(expected.0)
-            && tx.detailed_status.as_ref().map(|s| s.as_str()) == Some(expected.1)
-    });
-    let credit_held = scenario != Scenario::Refunded
-        || txs
-            .iter()
-            .any(|tx| op_type(tx) == "CREDIT" && tx.amount == Some(AMOUNT));
-    Ok(debit_held && credit_held)
-}
-
-/// The order's transactions (Order/Get).
-async fn transactions(
-    client: &LyraClient,
-    order_id: &str,
-) -> anyhow::Result<Vec<types::Transaction>> {
-    let order = client
-        .get_order(types::OrderGetRequest {
-            order_id: order_id
-                .to_owned()
-                .try_into()
-                .map_err(|e| anyhow!("--order-id: {e}"))?,
-            operation_type: None,
-        })
+    let request: types::TransactionGetRequest = types::TransactionGetRequest::builder()
+        .uuid(uuid.to_owned())
+        .try_into()
+        .map_err(|e| anyhow!("Transaction/Get request: {e}"))?;
+    let tx = client
+        .get_transaction(request)
         .await
-        .map_err(|e| anyhow!("Order/Get: {e}"))?;
-    Ok(order.transactions.unwrap_or_default())
+        .map_err(|e| lyra_error("Transaction/Get", e))?;
+    steps.step(
+        "Transaction/Get",
+        format!(
+            "{} {} {}",
+            op_type(&tx),
+            money(tx.amount.unwrap_or(0)),
+            status_of(&tx)
+        ),
+    );
+    Ok(op_type(&tx) == "DEBIT"
+        && tx.status.as_ref().map(|s| s.as_str()) == Some(expected.0)
+        && tx.detailed_status.as_ref().map(|s| s.as_str()) == Some(expected.1))
 }
 
 /// `DEBIT` / `CREDIT` / … (empty when absent).

@@ -59,7 +59,24 @@ struct Common {
     /// The merchant's order id [default: a new one, `trigger` and a number].
     #[arg(long)]
     order_id: Option<String>,
+    /// The credentials to log in with: the sandbox's (the same flags and variables as
+    /// `pasarela sandbox`).
+    #[command(flatten)]
+    logins: crate::sandbox::Logins,
 }
+
+/// What a run played: whether it ended as the scenario says, and what its notifications are
+/// about (this run's transaction uuid or session token: an order id may be reused).
+pub(crate) struct Played {
+    /// The sandbox ended in the scenario's state.
+    pub(crate) held: bool,
+    /// The `subject`s of this run's notifications (a refund's CREDIT has its own uuid);
+    /// empty when unknown (then the order's notifications are listed).
+    pub(crate) subjects: Vec<String>,
+}
+
+/// The hint added when the sandbox refuses the login.
+pub(crate) const LOGIN_HINT: &str = "the sandbox refused the login: does the sandbox use other credentials? pass --password / PASARELA_SANDBOX_PASSWORD (Lyra: also --shop-id; ETpay: --etpay-merchant-code / --etpay-api-token)";
 
 /// How long to wait for the first attempt of every notification: the sandbox's attempt
 /// timeout is 10 s by default.
@@ -84,35 +101,41 @@ pub async fn run(command: TriggerCommand) -> anyhow::Result<bool> {
     );
     println!("order id {order_id}");
     let mut steps = Steps::default();
-    let held = match &command {
-        TriggerCommand::Lyra(args) => {
-            lyra::play(
-                &api,
-                args.scenario,
-                &order_id,
-                common.notify.as_deref(),
-                &mut steps,
-            )
-            .await?
-        }
-        TriggerCommand::Etpay(args) => {
-            etpay::play(
-                &api,
-                args.scenario,
-                &order_id,
-                common.notify.as_deref(),
-                &mut steps,
-            )
-            .await?
-        }
+    let run = Run {
+        api: &api,
+        order_id: &order_id,
+        notify: common.notify.as_deref(),
+        logins: &common.logins,
     };
-    report_deliveries(&api, &order_id).await?;
+    let Played { held, subjects } = match &command {
+        TriggerCommand::Lyra(args) => lyra::play(&run, args.scenario, &mut steps).await?,
+        TriggerCommand::Etpay(args) => etpay::play(&run, args.scenario, &mut steps).await?,
+    };
+    // The scenario is over: a failed listing is a warning, not the run's exit status.
+    if let Err(e) = report_deliveries(&api, &order_id, &subjects).await {
+        eprintln!(
+            "warning: could not list the notifications: {}",
+            clean(&format!("{e:#}"), 300)
+        );
+    }
     if held {
         println!("scenario {gateway} {scenario} completed: order {order_id}");
     } else {
         println!("scenario {gateway} {scenario} did NOT end as expected: order {order_id}");
     }
     Ok(held)
+}
+
+/// What every scenario needs: the sandbox, the order, where notifications go, the logins.
+pub(crate) struct Run<'a> {
+    /// The running sandbox.
+    pub(crate) api: &'a SandboxApi,
+    /// The merchant's order id (may be reused across runs).
+    pub(crate) order_id: &'a str,
+    /// `--notify`.
+    pub(crate) notify: Option<&'a str>,
+    /// The credentials to log in with.
+    pub(crate) logins: &'a crate::sandbox::Logins,
 }
 
 /// A `--notify` URL must be absolute http(s) (the sandbox refuses anything else anyway; this
@@ -183,8 +206,12 @@ pub(crate) fn describe_notification(sent: &Value) -> String {
 
 /// Lists the order's notifications once each has had its first attempt (or the wait is
 /// over), one line per attempt.
-async fn report_deliveries(api: &SandboxApi, order_id: &str) -> anyhow::Result<()> {
-    let records = first_attempts(api, order_id).await?;
+async fn report_deliveries(
+    api: &SandboxApi,
+    order_id: &str,
+    subjects: &[String],
+) -> anyhow::Result<()> {
+    let records = first_attempts(api, order_id, subjects).await?;
     if records.is_empty() {
         println!("notifications: none for this order");
         return Ok(());
@@ -215,9 +242,17 @@ async fn report_deliveries(api: &SandboxApi, order_id: &str) -> anyhow::Result<(
 }
 
 /// The order's notifications, waiting (long-poll) until each has at least one attempt.
-async fn first_attempts(api: &SandboxApi, order_id: &str) -> anyhow::Result<Vec<Record>> {
+async fn first_attempts(
+    api: &SandboxApi,
+    order_id: &str,
+    subjects: &[String],
+) -> anyhow::Result<Vec<Record>> {
     let deadline = tokio::time::Instant::now() + FIRST_ATTEMPT_WAIT;
-    let mut records = of_order(api.notifications(Some(order_id), None, 0).await?, order_id);
+    let mut records = of_run(
+        api.notifications(Some(order_id), None, 0).await?,
+        order_id,
+        subjects,
+    );
     while records.iter().any(|r| r.attempts.is_empty()) {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if left.is_zero() {
@@ -225,9 +260,10 @@ async fn first_attempts(api: &SandboxApi, order_id: &str) -> anyhow::Result<Vec<
         }
         let after = records.iter().map(|r| r.seq).max().unwrap_or(0);
         let wait = left.as_secs().clamp(1, 5);
-        let changed = of_order(
+        let changed = of_run(
             api.notifications(Some(order_id), Some(after), wait).await?,
             order_id,
+            subjects,
         );
         if after == 0 {
             // A sandbox without `seq` answers at once: poll gently instead of spinning.
@@ -244,12 +280,16 @@ async fn first_attempts(api: &SandboxApi, order_id: &str) -> anyhow::Result<Vec<
     Ok(records)
 }
 
-/// The decoded records that are about `order_id` (a sandbox without the `order_id` filter
-/// lists every record: they are filtered here too).
-fn of_order(values: Vec<Value>, order_id: &str) -> Vec<Record> {
+/// The decoded records of this run: about `order_id` (a sandbox without the `order_id` filter
+/// lists every record: they are filtered here too) and, when the run knows it, about its own
+/// transaction(s) or session (`subjects`): an earlier run with the same order id is not this one.
+fn of_run(values: Vec<Value>, order_id: &str, subjects: &[String]) -> Vec<Record> {
     values
         .iter()
         .filter_map(Record::from_json)
         .filter(|r| r.order_id.as_deref() == Some(order_id))
+        .filter(|r| {
+            subjects.is_empty() || r.subject.as_ref().is_some_and(|s| subjects.contains(s))
+        })
         .collect()
 }

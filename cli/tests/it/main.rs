@@ -11,3 +11,4 @@ mod etpay_cli;
 mod lyra_cli;
 mod secrets;
 mod trigger_cli;
+mod trigger_runs;
