@@ -114,11 +114,21 @@ fn main() -> ExitCode {
         Command::Verify(Verify::Etpay(args)) => Ok(verify_etpay::run(&args)),
     };
     // Could not run at all (a port taken, no runtime): the cause chain on stderr, exit 2.
+    // Servers' error messages are in the chain: each line goes through `clean` (no escape
+    // sequences reach the terminal).
     outcome.unwrap_or_else(|e| {
-        eprintln!("pasarela: {e:#}");
+        let text = format!("{e:#}");
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| sandbox_api::clean(line, ERROR_LINE_CHARS))
+            .collect();
+        eprintln!("pasarela: {}", lines.join("\n"));
         ExitCode::from(2)
     })
 }
+
+/// How many characters of each line of an error a terminal gets.
+const ERROR_LINE_CHARS: usize = 2000;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

@@ -89,6 +89,7 @@ async fn trigger_logs_in_with_the_sandboxs_other_credentials_and_hints_when_refu
     for output in [with_flag, with_env, etpay_flag] {
         let shown = text(&output);
         assert!(!shown.contains(password) && !shown.contains(token), "{shown}");
+        assert!(!shown.contains("4970100000000009"), "a whole card number: {shown}");
     }
     sandbox.shutdown().await;
 }
@@ -147,4 +148,42 @@ async fn every_scenario_run_twice_with_the_same_order_id_is_judged_on_its_own_ru
         }
     }
     sandbox.shutdown().await;
+}
+
+/// A stand-in for a sandbox whose Lyra API answers every call with an ERROR envelope whose
+/// messages carry terminal escape sequences.
+async fn hostile_server() -> String {
+    use axum::routing::get;
+    let envelope = serde_json::json!({
+        "webService": "Charge/CreatePayment", "version": "V4", "status": "ERROR",
+        "answer": {"errorCode": "INT_999", "errorMessage": "bad\u{1b}[31mred\u{1b}]0;title\u{7}",
+                   "detailedErrorCode": null, "detailedErrorMessage": "more\u{1b}[2Jcleared",
+                   "ticket": null, "shopId": "1", "_type": "V4/WebService/WebServiceError"},
+        "_type": "V4/WebService/Response"
+    });
+    let router = Router::new()
+        .route(
+            "/sandbox/notifications",
+            get(|| async { axum::Json(serde_json::json!([])) }),
+        )
+        .fallback(post(move || {
+            let envelope = envelope.clone();
+            async move { axum::Json(envelope) }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_servers_error_message_reaches_the_terminal_without_escape_sequences() {
+    let base = hostile_server().await;
+    let output = run(&["trigger", "lyra", "paid", "--sandbox", &base], &[]).await;
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("INT_999"), "{shown}");
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
 }
