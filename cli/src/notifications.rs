@@ -126,7 +126,7 @@ fn print_change(
         return Ok(());
     }
     if args.json {
-        return writeln!(out, "{value}");
+        return writeln!(out, "{}", terminal_json(value));
     }
     let printed = match previous {
         None => {
@@ -162,4 +162,34 @@ fn header(record: &Record) -> String {
         record.state(),
         record.attempts.len()
     )
+}
+
+/// `value` as one line of JSON that is also safe for a terminal: serde_json leaves DEL and the
+/// C1 controls (U+007F–U+009F, 0x9B is a one-byte CSI) as they are, so they become `\uXXXX`
+/// (they can only occur inside strings, where the escape means the same character).
+fn terminal_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for c in value.to_string().chars() {
+        if c.is_control() && u32::from(c) > 0x7e {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::terminal_json;
+
+    #[test]
+    fn json_lines_escape_del_and_c1_controls() {
+        let value = serde_json::json!({"answer": "a\u{7f}b\u{9b}31mc\u{85}é"});
+        let line = terminal_json(&value);
+        assert_eq!(line, r#"{"answer":"a\u007fb\u009b31mc\u0085é"}"#);
+        assert!(!line.chars().any(char::is_control));
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, value);
+    }
 }
