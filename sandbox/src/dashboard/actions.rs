@@ -180,11 +180,7 @@ async fn transaction(
     };
     let body = serde_json::to_vec(&request).unwrap_or_default();
     let outcome = match crate::lyra::api::call(&app, web_service, &body) {
-        Ok(answer) => Ok(format!(
-            "{web_service}: the transaction is now {} / {}.",
-            answer["status"].as_str().unwrap_or("?"),
-            answer["detailedStatus"].as_str().unwrap_or("?")
-        )),
+        Ok(answer) => Ok(operation_done(web_service, &answer)),
         Err(e) => Err(format!(
             "{web_service} refused: {} {}{}",
             e.code,
@@ -193,6 +189,32 @@ async fn transaction(
         )),
     };
     back(&form, None, outcome)
+}
+
+/// What a transaction web service did, in words: a refund names the new CREDIT (the answer is
+/// that transaction, not the refunded one), the others the transaction's new state.
+fn operation_done(web_service: &str, answer: &Value) -> String {
+    let state = format!(
+        "{} / {}",
+        answer["status"].as_str().unwrap_or("?"),
+        answer["detailedStatus"].as_str().unwrap_or("?")
+    );
+    if web_service != "Transaction/Refund" {
+        return format!("{web_service}: the transaction is now {state}.");
+    }
+    let currency = answer["currency"].as_str().unwrap_or("");
+    let amount = answer["amount"].as_i64().map_or_else(
+        || "?".to_owned(),
+        |minor| {
+            pasarela::money::format_minor(minor, currency)
+                .map_or_else(|| format!("{minor} (minor units)"), |text| format!("{text} {currency}"))
+        },
+    );
+    format!(
+        "{web_service}: new {} {} of {amount}, {state}.",
+        answer["operationType"].as_str().unwrap_or("CREDIT"),
+        answer["uuid"].as_str().unwrap_or("?"),
+    )
 }
 
 /// `POST /sandbox/dashboard/actions/etpay/sessions/{token}/{outcome}`: `paid`, `rejected` or

@@ -307,6 +307,12 @@ async fn transaction_buttons_go_through_the_web_services() {
         Some(json!(1000)),
         "{txs:?}"
     );
+    // The message names the new CREDIT (issue 17 review, item 11), not the refunded DEBIT.
+    let html = follow(base, &location).await;
+    let credit_uuid = credit.and_then(|t| t["uuid"].as_str()).unwrap_or("?");
+    assert!(html.contains("new CREDIT"), "{location}");
+    assert!(html.contains(credit_uuid), "{location}");
+    assert!(html.contains("10.00"), "{location}");
 
     press(
         base,
