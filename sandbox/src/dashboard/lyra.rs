@@ -54,19 +54,6 @@ impl LyraView {
     }
 }
 
-/// An order's state as `V4/Payment` gives it (`lyra/render.rs`): PAID when a debit is paid,
-/// RUNNING while one runs, else UNPAID.
-fn order_status(transactions: &[TxView]) -> &'static str {
-    let debits = || transactions.iter().filter(|t| t.operation_type != "CREDIT");
-    if debits().any(|t| t.status == "PAID") {
-        "PAID"
-    } else if debits().any(|t| t.status == "RUNNING") {
-        "RUNNING"
-    } else {
-        "UNPAID"
-    }
-}
-
 fn orders(orders: &Newest<OrderView>, hidden: &[(&str, &str)]) -> String {
     let rows: String = orders
         .items
@@ -84,7 +71,7 @@ fn orders(orders: &Newest<OrderView>, hidden: &[(&str, &str)]) -> String {
             let head = format!(
                 "<tr class=\"order\" data-order-id=\"{}\"><th colspan=\"8\">{label} {}{earlier}</th></tr>",
                 html(order.order_id.as_deref().unwrap_or("")),
-                badge(order_status(&order.transactions)),
+                badge(order.status),
             );
             let txs: String = order
                 .transactions

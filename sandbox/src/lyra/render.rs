@@ -195,21 +195,31 @@ pub(crate) fn transaction_json(tx: &Tx, shop_id: &str, with_order_details: bool)
     value
 }
 
+/// An order's `orderStatus` from all its transactions: PAID when a debit is paid, RUNNING while
+/// one runs, else UNPAID (the dashboard shows the same, from the same function).
+pub(crate) fn order_status<'a>(order: impl IntoIterator<Item = &'a Tx>) -> &'static str {
+    let (mut paid, mut running) = (false, false);
+    for t in order.into_iter().filter(|t| t.operation_type != "CREDIT") {
+        paid |= t.status == "PAID";
+        running |= t.status == "RUNNING";
+    }
+    if paid {
+        "PAID"
+    } else if running {
+        "RUNNING"
+    } else {
+        "UNPAID"
+    }
+}
+
 /// The `V4/Payment` (kr-answer) of an order after a change of `latest`.
 pub(crate) fn payment_json(latest: &Tx, order: &[&Tx], shop_id: &str) -> Value {
     let debits: Vec<&&Tx> = order
         .iter()
         .filter(|t| t.operation_type != "CREDIT")
         .collect();
-    let paid = debits.iter().any(|t| t.status == "PAID");
     let running = debits.iter().any(|t| t.status == "RUNNING");
-    let order_status = if paid {
-        "PAID"
-    } else if running {
-        "RUNNING"
-    } else {
-        "UNPAID"
-    };
+    let order_status = order_status(order.iter().copied());
     let order_cycle = if running { "OPEN" } else { "CLOSED" };
     let effective: i64 = debits
         .iter()

@@ -59,6 +59,8 @@ pub(crate) struct OrderView {
     pub transactions: Vec<TxView>,
     /// Older transactions of the order that were left out.
     pub hidden: usize,
+    /// The order's `orderStatus`, over all its transactions (the shown ones may be fewer).
+    pub status: &'static str,
 }
 
 /// A formToken that can still be paid.
@@ -159,6 +161,7 @@ impl LyraState {
                 order_id: tx.order_id.clone(),
                 transactions: all[hidden..].iter().map(|t| TxView::of(t)).collect(),
                 hidden,
+                status: crate::lyra::render::order_status(all.iter().copied()),
             });
         }
         newest

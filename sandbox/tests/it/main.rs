@@ -12,6 +12,7 @@ mod browser_spa;
 mod common;
 mod cross_site;
 mod dashboard;
+mod dashboard_orders;
 mod hardening_state;
 mod hardening_urls;
 mod look;
