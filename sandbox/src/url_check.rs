@@ -58,22 +58,34 @@ pub(crate) fn check_url(url: &str) -> Result<(), UrlProblem> {
     Ok(())
 }
 
-/// A URL as the sandbox shows it: `user:password@` replaced by `***@`, control characters
-/// dropped, and cut to 256 characters (with `…`). Public so that tools printing sandbox URLs
-/// (the `pasarela` command) redact them the same way.
+/// A URL as the sandbox shows it: `user:password@` replaced by `***@`, every query value by
+/// `***` (keys kept: `?token=***&x=***`, a webhook URL often carries its secret there), control
+/// characters dropped, and cut to 256 characters (with `…`). Public so that tools printing
+/// sandbox URLs (the `pasarela` command) redact them the same way.
 pub fn shown_url(url: &str) -> String {
     let redacted = match reqwest::Url::parse(url) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-            let _ = parsed.set_password(None);
-            let _ = parsed.set_username("***");
+        Ok(mut parsed) => {
+            if !parsed.username().is_empty() || parsed.password().is_some() {
+                let _ = parsed.set_password(None);
+                let _ = parsed.set_username("***");
+            }
+            if let Some(query) = parsed.query().map(mask_query) {
+                parsed.set_query(Some(&query));
+            }
             parsed.to_string()
         }
-        Ok(_) => url.to_owned(),
-        // Not parseable: still never print what could be credentials before an `@`.
-        Err(_) => match url.rsplit_once('@') {
-            Some((_, host)) => format!("***@{host}"),
-            None => url.to_owned(),
-        },
+        // Not parseable: still never print what could be credentials before an `@` or values
+        // after a `?`.
+        Err(_) => {
+            let url = match url.rsplit_once('@') {
+                Some((_, host)) => format!("***@{host}"),
+                None => url.to_owned(),
+            };
+            match url.split_once('?') {
+                Some((before, query)) => format!("{before}?{}", mask_query(query)),
+                None => url,
+            }
+        }
     };
     let mut shown: String = redacted
         .chars()
@@ -84,6 +96,18 @@ pub fn shown_url(url: &str) -> String {
         shown.push('…');
     }
     shown
+}
+
+/// `a=1&b=2&c` → `a=***&b=***&c`: the keys of a query with every value hidden.
+fn mask_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) => format!("{key}=***"),
+            None => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]
@@ -141,5 +165,19 @@ mod tests {
         let long = shown_url(&format!("http://h/{}", "a".repeat(10_000)));
         assert_eq!(long.chars().count(), SHOWN_URL_CHARS + 1);
         assert_eq!(shown_url("http://h/ok"), "http://h/ok");
+    }
+
+    #[test]
+    fn shown_urls_hide_query_values_and_keep_the_keys() {
+        assert_eq!(
+            shown_url("http://127.0.0.1:9/ipn?token=s3cret&x=1&flag"),
+            "http://127.0.0.1:9/ipn?token=***&x=***&flag"
+        );
+        assert_eq!(
+            shown_url("http://u:pw@h/ipn?token=s3cret"),
+            "http://***@h/ipn?token=***"
+        );
+        let unparsed = shown_url("not a url?token=s3cret");
+        assert!(!unparsed.contains("s3cret"), "{unparsed}");
     }
 }
