@@ -89,17 +89,19 @@ pub struct SandboxArgs {
 
 impl SandboxArgs {
     fn config(self) -> SandboxConfig {
-        let mut config = SandboxConfig::default();
-        config.shop_id = self.logins.shop_id().to_owned();
-        config.password = self.logins.password();
+        let mut config = SandboxConfig {
+            shop_id: self.logins.shop_id().to_owned(),
+            password: self.logins.password(),
+            etpay_merchant_code: self.logins.etpay_merchant_code().to_owned(),
+            etpay_api_token: self.logins.etpay_api_token(),
+            ..SandboxConfig::default()
+        };
         if let Some(v) = self.hmac_key {
             config.hmac_key = Secret::new(v);
         }
         if let Some(v) = self.public_key {
             config.public_key = v;
         }
-        config.etpay_merchant_code = self.logins.etpay_merchant_code().to_owned();
-        config.etpay_api_token = self.logins.etpay_api_token();
         config.lyra_notification_url = self.lyra_notification_url;
         config.etpay_webhook_url = self.etpay_webhook_url;
         config.allowed_hosts = self.allow_hosts;

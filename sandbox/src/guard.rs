@@ -112,7 +112,8 @@ const DASHBOARD_ACTIONS: &str = "/sandbox/dashboard/actions/";
 /// (the sandbox serves plain HTTP).
 fn same_origin(headers: &HeaderMap) -> bool {
     let fetch_site_ok = headers.get("sec-fetch-site").is_none_or(|v| {
-        v.as_bytes().eq_ignore_ascii_case(b"same-origin") || v.as_bytes().eq_ignore_ascii_case(b"none")
+        v.as_bytes().eq_ignore_ascii_case(b"same-origin")
+            || v.as_bytes().eq_ignore_ascii_case(b"none")
     });
     let Some(origin) = headers.get(header::ORIGIN) else {
         return fetch_site_ok;
@@ -139,7 +140,10 @@ fn not_framed(path: &str) -> bool {
 /// Adds the headers that forbid framing to `response`.
 fn forbid_framing(response: &mut Response) {
     let headers = response.headers_mut();
-    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static("frame-ancestors 'none'"),

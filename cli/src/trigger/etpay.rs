@@ -66,16 +66,13 @@ pub(crate) async fn play(
 
     let mut request = SessionRequest::new(order_id, AMOUNT);
     request.payment_webhook_url = notify.map(str::to_owned);
-    let session = client
-        .initialize(&request)
-        .await
-        .map_err(|e| {
-            if e.status() == Some(401) {
-                anyhow!("session/initialize: {e}\n{LOGIN_HINT}")
-            } else {
-                anyhow!("session/initialize: {e}")
-            }
-        })?;
+    let session = client.initialize(&request).await.map_err(|e| {
+        if e.status() == Some(401) {
+            anyhow!("session/initialize: {e}\n{LOGIN_HINT}")
+        } else {
+            anyhow!("session/initialize: {e}")
+        }
+    })?;
     let target = match notify {
         Some(url) => format!("webhook to {}", pasarela_sandbox::shown_url(url)),
         None => "webhook to the sandbox's --etpay-webhook-url".to_owned(),

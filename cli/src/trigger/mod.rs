@@ -288,8 +288,6 @@ fn of_run(values: Vec<Value>, order_id: &str, subjects: &[String]) -> Vec<Record
         .iter()
         .filter_map(Record::from_json)
         .filter(|r| r.order_id.as_deref() == Some(order_id))
-        .filter(|r| {
-            subjects.is_empty() || r.subject.as_ref().is_some_and(|s| subjects.contains(s))
-        })
+        .filter(|r| subjects.is_empty() || r.subject.as_ref().is_some_and(|s| subjects.contains(s)))
         .collect()
 }

@@ -88,8 +88,14 @@ async fn trigger_logs_in_with_the_sandboxs_other_credentials_and_hints_when_refu
     }
     for output in [with_flag, with_env, etpay_flag] {
         let shown = text(&output);
-        assert!(!shown.contains(password) && !shown.contains(token), "{shown}");
-        assert!(!shown.contains("4970100000000009"), "a whole card number: {shown}");
+        assert!(
+            !shown.contains(password) && !shown.contains(token),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("4970100000000009"),
+            "a whole card number: {shown}"
+        );
     }
     sandbox.shutdown().await;
 }
@@ -185,5 +191,8 @@ async fn a_servers_error_message_reaches_the_terminal_without_escape_sequences()
     let shown = text(&output);
     assert_eq!(output.status.code(), Some(2), "{shown}");
     assert!(shown.contains("INT_999"), "{shown}");
-    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
 }

@@ -206,8 +206,10 @@ fn operation_done(web_service: &str, answer: &Value) -> String {
     let amount = answer["amount"].as_i64().map_or_else(
         || "?".to_owned(),
         |minor| {
-            pasarela::money::format_minor(minor, currency)
-                .map_or_else(|| format!("{minor} (minor units)"), |text| format!("{text} {currency}"))
+            pasarela::money::format_minor(minor, currency).map_or_else(
+                || format!("{minor} (minor units)"),
+                |text| format!("{text} {currency}"),
+            )
         },
     );
     format!(

@@ -228,8 +228,7 @@ async fn dashboard_actions_accept_only_their_own_origin_and_pages_are_not_framed
         assert_ne!(status(&answer), 403, "{headers:?}: {answer}");
     }
     for page in ["/", "/sandbox/test-cards"] {
-        let request =
-            format!("GET {page} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let request = format!("GET {page} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         let answer = exchange(addr, &request).await.to_ascii_lowercase();
         assert!(answer.contains("x-frame-options: deny"), "{page}: {answer}");
         assert!(
