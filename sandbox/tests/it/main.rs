@@ -13,6 +13,7 @@ mod cross_site;
 mod dashboard;
 mod hardening_state;
 mod hardening_urls;
+mod notification_rounds;
 mod notifications_api;
 mod operations;
 mod raw_http;
