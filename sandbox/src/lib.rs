@@ -144,6 +144,13 @@ impl Sandbox {
         Notifications::new(self.delivery.clone())
     }
 
+    /// How many listing requests are waiting (long-polls), for tests that must know theirs
+    /// arrived. Not a stable API.
+    #[doc(hidden)]
+    pub fn long_polls_waiting(&self) -> usize {
+        self.delivery.waiting()
+    }
+
     /// Stops accepting, lets open requests finish for
     /// [`ServerLimits::shutdown_grace`], then closes every connection still open (an idle or
     /// half-sent one included) and returns. Long-polls and waits on

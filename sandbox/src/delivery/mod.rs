@@ -99,7 +99,13 @@ pub(crate) struct Delivery {
     outgoing: Semaphore,
     /// `scheme://host:port` of the sandbox itself, refused as a target.
     own_origin: OnceLock<String>,
+    /// Slots of long-polls (`?wait=`): when all are taken, a listing answers without waiting,
+    /// so waiting requests never hold every connection of the server.
+    waiting: Semaphore,
 }
+
+/// At most this many listing requests wait at once (`notifications_api.rs`).
+pub(crate) const MAX_WAITING: usize = 64;
 
 /// At most this many delivery attempts are in flight at once; the others wait their turn.
 pub(crate) const MAX_OUTGOING: usize = 64;
@@ -127,7 +133,18 @@ impl Delivery {
             runtime: Handle::try_current().ok(),
             outgoing: Semaphore::new(MAX_OUTGOING),
             own_origin: OnceLock::new(),
+            waiting: Semaphore::new(MAX_WAITING),
         }
+    }
+
+    /// A slot to wait in, if one is free (held while the long-poll waits).
+    pub(crate) fn wait_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.waiting.try_acquire().ok()
+    }
+
+    /// How many long-polls are waiting now.
+    pub(crate) fn waiting(&self) -> usize {
+        MAX_WAITING - self.waiting.available_permits()
     }
 
     /// Records where the sandbox listens: a target with the same origin is refused at once.
@@ -382,6 +399,25 @@ impl Delivery {
         newest
     }
 
+    /// The `limit` records changed after `after` that `matches` accepts, the least recently
+    /// changed first (lowest `seq`): a follower asking again from the newest `seq` it got
+    /// drains every change, however many there were.
+    pub(crate) fn changed_after(
+        &self,
+        after: u64,
+        limit: usize,
+        matches: impl Fn(&NotificationRecord) -> bool,
+    ) -> Vec<NotificationRecord> {
+        let log = self.log();
+        let mut changed: Vec<&Entry> = log
+            .values()
+            .filter(|e| e.record.seq > after && matches(&e.record))
+            .collect();
+        changed.sort_unstable_by_key(|e| e.record.seq);
+        changed.truncate(limit);
+        changed.into_iter().map(|e| e.record.clone()).collect()
+    }
+
     /// How many notifications are remembered.
     pub(crate) fn len(&self) -> usize {
         self.log().len()
@@ -523,6 +559,22 @@ mod tests {
             Some("http://localhost:8080")
         );
         assert_eq!(origin("not a url"), None);
+    }
+
+    #[test]
+    fn a_follower_gets_every_change_oldest_first_however_many() {
+        let delivery = Delivery::new(DeliveryPolicy::default(), 10_000, false);
+        let total = MAX_LISTED as u64 + 200;
+        for id in 1..=total {
+            delivery.log().insert(id, entry(id));
+        }
+        let first = delivery.changed_after(0, MAX_LISTED, |_| true);
+        assert_eq!(first.len(), MAX_LISTED);
+        assert_eq!(first[0].seq, 1);
+        let after = first.last().map_or(0, |r| r.seq);
+        let rest = delivery.changed_after(after, MAX_LISTED, |_| true);
+        assert_eq!(rest.len(), 200);
+        assert_eq!(rest.last().map(|r| r.seq), Some(total));
     }
 
     #[test]
