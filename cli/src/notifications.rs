@@ -119,10 +119,9 @@ fn print_change(
     }
     seen.seq = seen.seq.max(record.seq);
     let state = record.state();
-    let previous = seen
-        .records
-        .insert(record.id, (record.attempts.len(), state));
-    if previous == Some((record.attempts.len(), state)) {
+    let total = record.total();
+    let previous = seen.records.insert(record.id, (total, state));
+    if previous == Some((total, state)) {
         return Ok(());
     }
     if args.json {
@@ -135,12 +134,18 @@ fn print_change(
         }
         Some((printed, _)) => printed,
     };
-    for (n, attempt) in record.attempts.iter().enumerate().skip(printed) {
+    // The listed attempts are the newest `attempts.len()` of `total`.
+    let first_listed = total - record.attempts.len();
+    for (n, attempt) in record.attempts.iter().enumerate() {
+        let number = first_listed + n + 1;
+        if number <= printed {
+            continue;
+        }
         writeln!(
             out,
             "    #{} attempt {} at {}: {}",
             record.id,
-            n + 1,
+            number,
             clean(&attempt.at, 40),
             attempt.summary()
         )?;
@@ -160,6 +165,39 @@ fn header(record: &Record) -> String {
         clean(record.order_id.as_deref().unwrap_or("-"), 64),
         clean(&record.target, 120),
         record.state(),
-        record.attempts.len()
+        record.total()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capped(total: u64) -> serde_json::Value {
+        let attempts: Vec<_> = (0..100)
+            .map(|_| serde_json::json!({"at": "t", "status": 500}))
+            .collect();
+        serde_json::json!({"id": 1, "seq": total, "kind": "lyra-ipn", "target": "http://h/ipn",
+            "attempts": attempts, "attempts_total": total})
+    }
+
+    #[test]
+    fn follow_prints_new_attempts_of_a_record_that_keeps_only_its_newest() {
+        let args = NotificationsArgs {
+            sandbox: String::new(),
+            follow: true,
+            order_id: None,
+            json: false,
+        };
+        let mut seen = Seen::default();
+        let mut out = Vec::new();
+        print_change(&mut out, &capped(150), &mut seen, &args, true).unwrap();
+        let listed = String::from_utf8(std::mem::take(&mut out)).unwrap();
+        assert!(listed.contains("150 attempt(s)"), "{listed}");
+        assert!(listed.contains("attempt 51 at") && listed.contains("attempt 150 at"));
+        print_change(&mut out, &capped(152), &mut seen, &args, false).unwrap();
+        let new = String::from_utf8(out).unwrap();
+        assert_eq!(new.matches(" attempt ").count(), 2, "{new}");
+        assert!(new.contains("attempt 151 at") && new.contains("attempt 152 at"), "{new}");
+    }
 }

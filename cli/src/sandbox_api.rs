@@ -217,8 +217,10 @@ pub(crate) struct Record {
     pub(crate) target: String,
     /// The order it is about.
     pub(crate) order_id: Option<String>,
-    /// Every attempt so far, oldest first.
+    /// The newest attempts (the sandbox keeps 100), oldest first.
     pub(crate) attempts: Vec<AttemptView>,
+    /// How many attempts were made in all (missing from older sandboxes).
+    pub(crate) attempts_total: Option<u64>,
     /// An attempt got an answer the gateway counts as received.
     pub(crate) delivered: bool,
     /// Every attempt of the newest round failed.
@@ -244,6 +246,14 @@ pub(crate) struct AttemptView {
 }
 
 impl Record {
+    /// How many attempts were made in all: `attempts_total`, or the listed ones.
+    pub(crate) fn total(&self) -> usize {
+        self.attempts_total
+            .and_then(|t| usize::try_from(t).ok())
+            .unwrap_or(self.attempts.len())
+            .max(self.attempts.len())
+    }
+
     /// Decodes one listed record; `None` when it is not an object.
     pub(crate) fn from_json(value: &Value) -> Option<Record> {
         value
