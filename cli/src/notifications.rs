@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::sandbox_api::{clean, Record, SandboxApi, DEFAULT_SANDBOX_URL};
+use crate::sandbox_api::{clean, ApiError, Record, SandboxApi, DEFAULT_SANDBOX_URL};
 
 /// How long one long-poll request waits for a change (the sandbox caps it at 30 s).
 const LONG_POLL_SECONDS: u64 = 25;
@@ -49,8 +49,13 @@ pub async fn run(args: NotificationsArgs) -> anyhow::Result<()> {
 
 /// The listing, then (with `--follow`) the long-poll loop.
 async fn list_and_follow(api: &SandboxApi, args: &NotificationsArgs) -> anyhow::Result<()> {
-    let values = api.notifications(args.order_id.as_deref(), None, 0).await?;
-    let mut seen = Seen::default();
+    let (values, instance) = api
+        .notifications_of_instance(args.order_id.as_deref(), None, 0)
+        .await?;
+    let mut seen = Seen {
+        instance,
+        ..Seen::default()
+    };
     let mut out = io::stdout();
     if !args.json {
         writeln!(out, "notifications at {}", api.shown())?;
@@ -74,14 +79,42 @@ async fn list_and_follow(api: &SandboxApi, args: &NotificationsArgs) -> anyhow::
 }
 
 /// The long-poll loop: asks for the records changed after the newest `seq` seen, prints what
-/// is new in them.
+/// is new in them. A sandbox that restarted (another instance id: its `seq` started again)
+/// is followed from its start; one that is unreachable for a while is waited for.
 async fn follow(api: &SandboxApi, args: &NotificationsArgs, mut seen: Seen) -> anyhow::Result<()> {
+    let mut unreachable = false;
     loop {
-        let values = api
-            .notifications(args.order_id.as_deref(), Some(seen.seq), LONG_POLL_SECONDS)
-            .await?;
-        let before = seen.seq;
+        let answer = api
+            .notifications_of_instance(args.order_id.as_deref(), Some(seen.seq), LONG_POLL_SECONDS)
+            .await;
+        let (values, instance) = match answer {
+            Ok(answer) => answer,
+            Err(ApiError::Unreachable(reason)) => {
+                if !unreachable {
+                    eprintln!("{reason}; waiting for the sandbox…");
+                }
+                unreachable = true;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        unreachable = false;
         let mut out = io::stdout();
+        if instance.is_some() && instance != seen.instance {
+            if seen.instance.is_some() {
+                if !args.json {
+                    writeln!(out, "the sandbox restarted: following its notifications from the start")?;
+                }
+                seen = Seen {
+                    instance,
+                    ..Seen::default()
+                };
+                continue;
+            }
+            seen.instance = instance;
+        }
+        let before = seen.seq;
         for value in &values {
             print_change(&mut out, value, &mut seen, args, false)?;
         }
@@ -95,9 +128,11 @@ async fn follow(api: &SandboxApi, args: &NotificationsArgs, mut seen: Seen) -> a
     }
 }
 
-/// What was printed so far: the newest `seq`, and each record's attempts and state.
+/// What was printed so far: the sandbox instance, the newest `seq`, and each record's
+/// attempts and state.
 #[derive(Default)]
 struct Seen {
+    instance: Option<String>,
     seq: u64,
     records: HashMap<u64, (usize, &'static str)>,
 }

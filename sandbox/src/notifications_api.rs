@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::App;
-use crate::delivery::{NotificationRecord, MAX_LISTED};
+use crate::delivery::{Delivery, NotificationRecord, MAX_LISTED};
 
 /// The longest a listing waits (`wait=` is capped to it).
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -73,7 +73,13 @@ async fn list(
         );
     };
     let delivery = &app.delivery;
-    let slot = query.wait.filter(|w| *w > 0).and_then(|_| delivery.wait_slot());
+    // A follower ahead of this sandbox's counter followed another instance (this one
+    // restarted): it is answered at once, and its instance header tells it.
+    let behind = query.after.is_some_and(|after| after > delivery.current_seq());
+    let slot = query
+        .wait
+        .filter(|w| *w > 0 && !behind)
+        .and_then(|_| delivery.wait_slot());
     let wait = match slot {
         Some(_) => Duration::from_secs(query.wait.unwrap_or(0)).min(MAX_WAIT),
         None => Duration::ZERO,
@@ -95,7 +101,7 @@ async fn list(
                 None => delivery.newest_where(MAX_LISTED, |record, _| keep(record)),
             };
             if !found.is_empty() {
-                return Json(found).into_response();
+                return listing(delivery, found);
             }
         }
         if delivery.is_closed() {
@@ -107,8 +113,27 @@ async fn list(
         }
     }
     drop(slot);
-    Json(Vec::<NotificationRecord>::new()).into_response()
+    listing(delivery, Vec::new())
 }
+
+/// The listing's answer, with the headers a follower needs: `Pasarela-Sandbox-Instance`
+/// (random per sandbox: when it changes, the sandbox restarted and `seq` started again from
+/// 0) and `Pasarela-Sandbox-Seq` (the newest `seq` now).
+fn listing(delivery: &Delivery, records: Vec<NotificationRecord>) -> Response {
+    (
+        [
+            (INSTANCE_HEADER, delivery.instance().to_owned()),
+            (SEQ_HEADER, delivery.current_seq().to_string()),
+        ],
+        Json(records),
+    )
+        .into_response()
+}
+
+/// See [`listing`].
+const INSTANCE_HEADER: &str = "pasarela-sandbox-instance";
+/// See [`listing`].
+const SEQ_HEADER: &str = "pasarela-sandbox-seq";
 
 /// A notification id from the path; anything else is an unknown notification.
 fn id(raw: &str) -> Option<u64> {

@@ -102,6 +102,8 @@ pub(crate) struct Delivery {
     /// Slots of long-polls (`?wait=`): when all are taken, a listing answers without waiting,
     /// so waiting requests never hold every connection of the server.
     waiting: Semaphore,
+    /// Random per sandbox: tells a follower that the sandbox restarted (and `seq` with it).
+    instance: String,
 }
 
 /// At most this many listing requests wait at once (`notifications_api.rs`).
@@ -134,12 +136,23 @@ impl Delivery {
             outgoing: Semaphore::new(MAX_OUTGOING),
             own_origin: OnceLock::new(),
             waiting: Semaphore::new(MAX_WAITING),
+            instance: format!("{:016x}", rand::random::<u64>()),
         }
     }
 
     /// A slot to wait in, if one is free (held while the long-poll waits).
     pub(crate) fn wait_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
         self.waiting.try_acquire().ok()
+    }
+
+    /// This sandbox's random instance id (`Pasarela-Sandbox-Instance`).
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The newest `seq` handed out.
+    pub(crate) fn current_seq(&self) -> u64 {
+        *self.changes.borrow()
     }
 
     /// How many long-polls are waiting now.
