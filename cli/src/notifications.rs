@@ -104,7 +104,10 @@ async fn follow(api: &SandboxApi, args: &NotificationsArgs, mut seen: Seen) -> a
         if instance.is_some() && instance != seen.instance {
             if seen.instance.is_some() {
                 if !args.json {
-                    writeln!(out, "the sandbox restarted: following its notifications from the start")?;
+                    writeln!(
+                        out,
+                        "the sandbox restarted: following its notifications from the start"
+                    )?;
                 }
                 seen = Seen {
                     instance,
@@ -233,6 +236,9 @@ mod tests {
         print_change(&mut out, &capped(152), &mut seen, &args, false).unwrap();
         let new = String::from_utf8(out).unwrap();
         assert_eq!(new.matches(" attempt ").count(), 2, "{new}");
-        assert!(new.contains("attempt 151 at") && new.contains("attempt 152 at"), "{new}");
+        assert!(
+            new.contains("attempt 151 at") && new.contains("attempt 152 at"),
+            "{new}"
+        );
     }
 }

@@ -29,6 +29,7 @@ mod delivery;
 mod etpay;
 mod guard;
 mod listen;
+mod look;
 mod lyra;
 mod notifications;
 mod notifications_api;

@@ -233,7 +233,9 @@ fn target_under(prefix: &str, target: &str) -> bool {
     same_place
         && (dir.is_empty()
             || path == dir
-            || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')))
+            || path
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/')))
 }
 
 impl fmt::Debug for NotificationFilter {
@@ -489,11 +491,20 @@ mod tests {
             NotificationFilter::to(prefix).selects(&record(LYRA_IPN, "o", false), target)
         };
         assert!(to("http://127.0.0.1:3000/ipn", "http://127.0.0.1:3000/ipn"));
-        assert!(to("http://127.0.0.1:3000/ipn", "http://127.0.0.1:3000/ipn/lyra"));
-        assert!(to("http://127.0.0.1:3000/ipn/", "http://127.0.0.1:3000/ipn"));
+        assert!(to(
+            "http://127.0.0.1:3000/ipn",
+            "http://127.0.0.1:3000/ipn/lyra"
+        ));
+        assert!(to(
+            "http://127.0.0.1:3000/ipn/",
+            "http://127.0.0.1:3000/ipn"
+        ));
         assert!(to("http://127.0.0.1:3000", "http://127.0.0.1:3000/ipn?x=1"));
         assert!(to("http://localhost/", "http://LOCALHOST:80/ipn"));
-        assert!(!to("http://127.0.0.1:3000/ipn", "http://127.0.0.1:3000/ipn2"));
+        assert!(!to(
+            "http://127.0.0.1:3000/ipn",
+            "http://127.0.0.1:3000/ipn2"
+        ));
         assert!(!to("http://127.0.0.1:3000", "http://127.0.0.1:30001/ipn"));
         assert!(!to("http://127.0.0.1:3000/", "https://127.0.0.1:3000/"));
     }

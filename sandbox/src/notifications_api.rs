@@ -75,7 +75,9 @@ async fn list(
     let delivery = &app.delivery;
     // A follower ahead of this sandbox's counter followed another instance (this one
     // restarted): it is answered at once, and its instance header tells it.
-    let behind = query.after.is_some_and(|after| after > delivery.current_seq());
+    let behind = query
+        .after
+        .is_some_and(|after| after > delivery.current_seq());
     let slot = query
         .wait
         .filter(|w| *w > 0 && !behind)

@@ -1,5 +1,6 @@
 //! The HTTP surface of the sandbox: every route. The page at `/` is the dashboard
-//! (`dashboard/`); the notification log's routes are in `notifications_api.rs`.
+//! (`dashboard/`), the notification log's routes are in `notifications_api.rs`, the stylesheet
+//! in `look.rs`.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(crate::notifications_api::routes())
         .merge(crate::lyra::shopper::routes())
         .merge(crate::etpay::routes())
+        .merge(crate::look::routes())
         .with_state(app)
         .layer(guard)
 }

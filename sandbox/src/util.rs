@@ -62,12 +62,41 @@ pub(crate) fn new_form_token() -> String {
 /// embedded-form snippet uses.
 pub(crate) use pasarela::lyra::form::escape_attr as html;
 
-/// A whole HTML page (the title is escaped, the body is not).
+/// A whole HTML page of the sandbox (the title is escaped, the body is not): the stylesheet
+/// (`look.rs`), a viewport for phones, and the header with the sandbox's links around `body`.
 pub(crate) fn html_page(title: &str, body: &str) -> axum::response::Html<String> {
     axum::response::Html(format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body>{body}</body></html>",
-        html(title)
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"{}\"></head><body>{}<main>{body}</main></body></html>",
+        html(title),
+        html(&crate::look::style_href()),
+        header_nav()
     ))
+}
+
+/// The header every sandbox page carries: the dashboard, the notifications (JSON) and the test
+/// cards.
+fn header_nav() -> String {
+    format!(
+        "<header class=\"top\"><div class=\"bar\"><a class=\"brand\" href=\"/\">pasarela sandbox\
+         <small>test mode</small></a><nav aria-label=\"sandbox\"><a href=\"/\">Dashboard</a>\
+         <a href=\"/sandbox/notifications\">Notifications (JSON)</a><a href=\"{}\">Test cards</a></nav>\
+         </div></header>",
+        crate::look::TEST_CARDS_PATH
+    )
+}
+
+/// An amount in minor units as its currency writes it (`100.50 PEN`, `12990 CLP`), in a
+/// `.money` span for the pages; the plain number when the currency is unknown.
+pub(crate) fn money(amount: i64, currency: &str) -> String {
+    let number =
+        pasarela::money::format_minor(amount, currency).unwrap_or_else(|| amount.to_string());
+    format!(
+        "<span class=\"money\">{} <span class=\"currency\">{}</span></span>",
+        html(&number),
+        html(currency)
+    )
 }
 
 /// A string field of a JSON object, owned.

@@ -675,7 +675,9 @@ async fn follow_keeps_following_a_sandbox_that_restarted() {
     assert!(next_line_with(&lines, "attempt 2 ").is_some());
     first.shutdown().await;
     // …then a new sandbox on the same address: its `seq` starts again from 0.
-    let second = Sandbox::start(SandboxConfig::default(), addr).await.unwrap();
+    let second = Sandbox::start(SandboxConfig::default(), addr)
+        .await
+        .unwrap();
     trigger_paid(&second, &merchant, "afterrestart1").await;
     assert!(next_line_with(&lines, "the sandbox restarted").is_some());
     let header = next_line_with(&lines, "afterrestart1").expect("the new sandbox's notification");

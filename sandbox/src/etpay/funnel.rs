@@ -17,9 +17,10 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::delivery::{Context, ETPAY_WEBHOOK};
 use crate::etpay::api::message;
+use crate::etpay::pages;
 use crate::etpay::state::{Session, TEST_BANKS};
 use crate::url_check::shown_url;
-use crate::util::{html, html_page, new_token, str_field, unix_now};
+use crate::util::{new_token, str_field, unix_now};
 
 /// The funnel page at `/sandbox/etpay/session/{token}`, the control endpoint
 /// `POST /sandbox/etpay/pay` and the terms page.
@@ -40,8 +41,8 @@ const SESSION_FINISHED: (StatusCode, &str) =
     (StatusCode::CONFLICT, "this session is already finished");
 
 /// `GET /sandbox/etpay/terms`.
-async fn terms() -> Html<&'static str> {
-    Html("<!DOCTYPE html><html><body><h1>pasarela sandbox</h1><p>ETpay terms are not emulated.</p></body></html>")
+async fn terms() -> Html<String> {
+    pages::terms_page()
 }
 
 /// What the funnel did: the webhook attempt and where the browser goes.
@@ -209,29 +210,8 @@ async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Respo
         }
     };
     let amount = request["order_amount"].as_i64().unwrap_or(0);
-    let banks: String = TEST_BANKS
-        .iter()
-        .enumerate()
-        .map(|(i, (code, name))| {
-            format!(
-                "<label><input type=\"radio\" name=\"bank\" value=\"{code}\"{}> {}</label><br>",
-                if i == 0 { " checked" } else { "" },
-                html(name)
-            )
-        })
-        .collect();
-    html_page(
-        "ETpay sandbox",
-        &format!(
-            "<h1>Pagar ${} CLP</h1><p>Orden {}</p><form method=\"post\" action=\"/sandbox/etpay/session/{}\">{banks}\
-             <button type=\"submit\" name=\"outcome\" value=\"paid\" id=\"approve\">Aprobar transferencia</button>\
-             <button type=\"submit\" name=\"outcome\" value=\"rejected\" id=\"reject\">Rechazar</button></form>",
-            html(&pasarela::money::format_minor(amount, "CLP").unwrap_or_default()),
-            html(request["merchant_order_id"].as_str().unwrap_or("")),
-            html(&token)
-        ),
-    )
-    .into_response()
+    let order_id = request["merchant_order_id"].as_str().unwrap_or("");
+    pages::funnel_page(&token, order_id, amount).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,11 +236,7 @@ async fn funnel_submit(
             redirect: Some(url),
             ..
         }) => Redirect::to(&url).into_response(),
-        Ok(done) => Html(format!(
-            "<!DOCTYPE html><html><body><h1>{outcome}</h1><pre>{}</pre></body></html>",
-            html(&done.claims.to_string())
-        ))
-        .into_response(),
+        Ok(done) => pages::result_page(outcome, &done.claims.to_string()).into_response(),
         Err((status, text)) => (status, text).into_response(),
     }
 }

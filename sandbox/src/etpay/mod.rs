@@ -1,6 +1,6 @@
 //! The ETpay side of the sandbox: the merchant API (`api`), the Direct Debit session
-//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), what they
-//! remember (`state`) and its copy for the dashboard (`snapshot`).
+//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), the funnel's HTML
+//! (`pages`), what they remember (`state`) and its copy for the dashboard (`snapshot`).
 //!
 //! ETpay documents no error bodies; the sandbox answers `{"message": "..."}` with 400 (invalid
 //! request) or 401 (wrong merchant credentials), the shape third-party code reads.
@@ -8,6 +8,7 @@
 mod api;
 mod direct_debit;
 pub(crate) mod funnel;
+mod pages;
 pub(crate) mod snapshot;
 pub(crate) mod state;
 

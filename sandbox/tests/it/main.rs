@@ -7,12 +7,14 @@ mod leak;
 mod support;
 
 mod browser;
+mod browser_dashboard;
 mod browser_spa;
 mod common;
 mod cross_site;
 mod dashboard;
 mod hardening_state;
 mod hardening_urls;
+mod look;
 mod notification_rounds;
 mod notifications_api;
 mod operations;
