@@ -168,7 +168,10 @@ async fn a_handle_waits_for_attempted_then_delivered_then_a_resends_delivery() {
         .await
         .expect("the resend's delivery");
     assert_eq!((again.id, again.round), (first.id, round));
-    assert!(again.attempts.last().is_some_and(|a| a.resend && a.round == round));
+    assert!(again
+        .attempts
+        .last()
+        .is_some_and(|a| a.resend && a.round == round));
     assert_eq!(merchant.requests().len(), 3);
     // Each state of each round once: nothing more to return.
     assert!(notifications
@@ -189,7 +192,10 @@ async fn a_resend_from_outside_any_runtime_runs_on_the_sandboxs() {
     let notifications = sandbox.notifications();
     let id = pay(&sandbox, json!({})).await;
     notifications
-        .wait_for(NotificationFilter::any().delivered(), Duration::from_secs(5))
+        .wait_for(
+            NotificationFilter::any().delivered(),
+            Duration::from_secs(5),
+        )
         .await
         .unwrap();
     let handle = notifications.clone();

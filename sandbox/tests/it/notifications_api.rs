@@ -387,7 +387,10 @@ async fn long_polls_beyond_the_waiting_slots_answer_at_once() {
     until_waiting(&sandbox, 64).await;
     // Every slot taken: one more does not wait its 30 s, and does not take a connection
     // for that long.
-    let extra = get(&http, format!("{base}/sandbox/notifications?after=0&wait=30"));
+    let extra = get(
+        &http,
+        format!("{base}/sandbox/notifications?after=0&wait=30"),
+    );
     let answer = tokio::time::timeout(Duration::from_secs(10), extra)
         .await
         .expect("answered without waiting");
