@@ -203,7 +203,7 @@ async fn a_handle_returns_each_notification_once_then_waits_for_the_next() {
     assert_eq!(second.order_id.as_deref(), Some("second"));
     let again = sandbox
         .notifications()
-        .wait_for(filter, Duration::from_secs(10))
+        .wait_for(filter.clone(), Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(again.id, first.id);
