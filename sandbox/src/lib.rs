@@ -43,7 +43,8 @@ use std::sync::Arc;
 
 pub use config::{defaults, SandboxConfig, ServerLimits};
 pub use delivery::{
-    Attempt, DeliveryPolicy, NotificationRecord, ResendError, ANSWER_BYTES, RECEIVED_STATUSES,
+    Attempt, DeliveryPolicy, NotificationRecord, ResendError, ANSWER_BYTES, MAX_ATTEMPTS_KEPT,
+    RECEIVED_STATUSES,
 };
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
