@@ -590,6 +590,44 @@ mod tests {
         assert_eq!(rest.last().map(|r| r.seq), Some(total));
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ids_follow_the_logs_order_under_concurrency() {
+        let delivery = Arc::new(Delivery::new(
+            DeliveryPolicy {
+                attempts: 1,
+                ..DeliveryPolicy::default()
+            },
+            100_000,
+            false,
+        ));
+        let senders: Vec<_> = (0..8)
+            .map(|_| {
+                let delivery = delivery.clone();
+                tokio::task::spawn_blocking(move || {
+                    for _ in 0..200 {
+                        let target = "http://127.0.0.1:9/ipn".to_owned();
+                        let _ = delivery.start(
+                            LYRA_IPN,
+                            target,
+                            "text/plain",
+                            Vec::new(),
+                            Context::default(),
+                        );
+                    }
+                })
+            })
+            .collect();
+        for sender in senders {
+            sender.await.unwrap();
+        }
+        let ids: Vec<u64> = delivery.log().values().map(|e| e.record.id).collect();
+        assert_eq!(ids.len(), 1600);
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids out of the log's order"
+        );
+    }
+
     #[test]
     fn resending_an_unknown_notification_is_refused() {
         let delivery = Arc::new(Delivery::new(DeliveryPolicy::default(), 10, false));
