@@ -1,5 +1,6 @@
-//! `pasarela`: run the demo, the offline sandbox, verify a received notification, or check
-//! answers against the specs (`contract`).
+//! `pasarela`: run the demo, the offline sandbox, drive a running sandbox (`trigger`,
+//! `notifications`, `resend`), verify a received notification, or check answers against the specs
+//! (`contract`).
 //!
 //! A thin layer over the library's public API (see the modules beside this file).
 
@@ -12,7 +13,11 @@ mod contract;
 mod demo;
 mod demo_etpay;
 mod merchant;
+mod notifications;
+mod resend;
 mod sandbox;
+mod sandbox_api;
+mod trigger;
 mod verify_etpay;
 mod verify_lyra;
 
@@ -30,6 +35,17 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the offline emulator of Lyra V4 and ETpay.
     Sandbox(sandbox::SandboxArgs),
+    /// Play a payment scenario against a running sandbox and show its notifications' delivery.
+    /// Exit 0 when the scenario completed (whatever the merchant answered), 1 when the payment
+    /// ended in another state, 2 when it could not run (sandbox unreachable, a step refused).
+    #[command(subcommand)]
+    Trigger(trigger::TriggerCommand),
+    /// List the notifications a running sandbox sent, with every delivery attempt; --follow
+    /// keeps printing new ones.
+    Notifications(notifications::NotificationsArgs),
+    /// Make a running sandbox send a notification again (the same signed body to the same
+    /// target) and show the first attempt; exit 0 whatever the merchant answered.
+    Resend(resend::ResendArgs),
     /// Check that what the gateways send still matches the specs (drift detection).
     #[command(subcommand)]
     Contract(contract::ContractCommand),
@@ -72,6 +88,21 @@ fn main() -> ExitCode {
             }),
         Command::Sandbox(args) => runtime()
             .and_then(|rt| rt.block_on(sandbox::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Trigger(command) => runtime()
+            .and_then(|rt| rt.block_on(trigger::run(command)))
+            .map(|held| {
+                if held {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
+        Command::Notifications(args) => runtime()
+            .and_then(|rt| rt.block_on(notifications::run(args)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Resend(args) => runtime()
+            .and_then(|rt| rt.block_on(resend::run(args)))
             .map(|()| ExitCode::SUCCESS),
         Command::Contract(contract::ContractCommand::Check(args)) => {
             Ok(ExitCode::from(contract::check(&args)))

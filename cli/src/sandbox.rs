@@ -99,6 +99,15 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         sandbox.etpay_pmt_url()
     );
     println!("  notifications   {base}/sandbox/notifications");
+    // The commands that drive this sandbox; `--sandbox` only when not at the default address.
+    let flag = if base == crate::sandbox_api::DEFAULT_SANDBOX_URL {
+        String::new()
+    } else {
+        format!(" --sandbox {base}")
+    };
+    println!(
+        "  drive it        pasarela trigger lyra paid{flag} --notify URL    pasarela notifications{flag} --follow"
+    );
     if builtin {
         println!("  built-in test credentials (safe to share, they only work here):");
         println!(

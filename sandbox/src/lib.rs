@@ -16,7 +16,7 @@
 //! This file only starts and stops the server; `listen.rs` accepts connections within the
 //! limits of [`ServerLimits`], `guard.rs` refuses foreign hosts and cross-site requests,
 //! `server.rs` lists the routes, `app.rs` holds the shared state, `lyra/` and `etpay/` emulate
-//! each gateway.
+//! each gateway, `dashboard/` is the page at `/`.
 
 #![warn(missing_docs)]
 #![recursion_limit = "256"] // the json! literals of the V4 answers are deep
@@ -24,11 +24,15 @@
 mod app;
 mod blocking;
 mod config;
+mod dashboard;
 mod delivery;
 mod etpay;
 mod guard;
 mod listen;
+mod look;
 mod lyra;
+mod notifications;
+mod notifications_api;
 mod server;
 mod store;
 mod url_check;
@@ -38,9 +42,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use config::{defaults, SandboxConfig, ServerLimits};
-pub use delivery::{Attempt, DeliveryPolicy, NotificationRecord, RECEIVED_STATUSES};
+pub use delivery::{
+    Attempt, DeliveryPolicy, NotificationRecord, ResendError, ANSWER_BYTES, RECEIVED_STATUSES,
+};
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
+pub use notifications::{NotificationFilter, NotificationKind, Notifications, WaitTimeout};
+pub use url_check::shown_url;
 
 /// The sandbox's routes and guard without a listener, for the fuzz target
 /// (`fuzz/fuzz_targets/sandbox_request.rs`), which calls it with `tower::ServiceExt::oneshot`.
@@ -50,6 +58,8 @@ pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
 pub fn fuzz_router(config: SandboxConfig) -> axum::Router {
     let app = Arc::new(app::App::new(config));
     app.set_base_url("http://127.0.0.1:8080".to_owned());
+    // Long-polls (`?wait=`) answer at once, as after a shutdown: libFuzzer's `-timeout` is 10 s.
+    app.delivery.close();
     server::router(app)
 }
 
@@ -60,6 +70,7 @@ pub struct Sandbox {
     base_url: String,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    delivery: Arc<delivery::Delivery>,
 }
 
 impl Sandbox {
@@ -82,6 +93,7 @@ impl Sandbox {
         let limits = config.server;
         let app = Arc::new(app::App::new(config));
         app.set_base_url(base_url.clone());
+        let delivery = app.delivery.clone();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let router = server::router(app);
         let task = tokio::spawn(listen::serve(listener, router, limits, signal));
@@ -90,6 +102,7 @@ impl Sandbox {
             base_url,
             shutdown,
             task,
+            delivery,
         })
     }
 
@@ -113,10 +126,31 @@ impl Sandbox {
         format!("{}/sandbox/etpay", self.base_url)
     }
 
+    /// The notifications it sent, to wait for one in a test instead of polling:
+    ///
+    /// ```no_run
+    /// # async fn run(sandbox: pasarela_sandbox::Sandbox) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use pasarela_sandbox::NotificationFilter;
+    /// let ipn = sandbox
+    ///     .notifications()
+    ///     .wait_for(NotificationFilter::to("http://127.0.0.1:3000/ipn").delivered(), Duration::from_secs(5))
+    ///     .await?;
+    /// println!("delivered after {} attempt(s)", ipn.attempts.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Each call gives a new [`Notifications`] handle; keep one to wait for several in turn.
+    pub fn notifications(&self) -> Notifications {
+        Notifications::new(self.delivery.clone())
+    }
+
     /// Stops accepting, lets open requests finish for
     /// [`ServerLimits::shutdown_grace`], then closes every connection still open (an idle or
-    /// half-sent one included) and returns.
+    /// half-sent one included) and returns. Long-polls and waits on
+    /// [`Notifications`] end at once.
     pub async fn shutdown(self) {
+        self.delivery.close();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }

@@ -5,6 +5,8 @@
 //!
 //! `axum::serve` offers none of these knobs, hence this loop. There are no long-lived streams
 //! (no SSE, no WebSocket): every answer is a single body, so nothing is exempt from the limits.
+//! A long-poll (`GET /sandbox/notifications?wait=`) holds its connection's slot for at most
+//! 30 s and answers at once when the sandbox stops.
 
 use std::error::Error as StdError;
 use std::fmt;

@@ -1,61 +1,27 @@
-//! The HTTP surface of the sandbox: every route, and the two pages that belong to no gateway
-//! (the index and the notification log).
+//! The HTTP surface of the sandbox: every route. The page at `/` is the dashboard
+//! (`dashboard/`), the notification log's routes are in `notifications_api.rs`, the stylesheet
+//! in `look.rs`.
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::post;
+use axum::Router;
 
 use crate::app::App;
-use crate::delivery::NotificationRecord;
-use crate::lyra::cards::TEST_CARDS;
-use crate::util::{html, html_page};
 
 /// All routes of the sandbox, behind the host and cross-site guard (`guard.rs`).
 pub(crate) fn router(app: Arc<App>) -> Router {
     let guard = axum::middleware::from_fn_with_state(app.clone(), crate::guard::guard);
     Router::new()
-        .route("/", get(index))
+        .merge(crate::dashboard::routes())
         .route(
             "/api-payment/V4/{*web_service}",
             post(crate::lyra::api::handle),
         )
-        .route("/sandbox/notifications", get(notifications))
+        .merge(crate::notifications_api::routes())
         .merge(crate::lyra::shopper::routes())
         .merge(crate::etpay::routes())
+        .merge(crate::look::routes())
         .with_state(app)
         .layer(guard)
-}
-
-async fn notifications(State(app): State<Arc<App>>) -> Json<Vec<NotificationRecord>> {
-    Json(app.delivery.list())
-}
-
-async fn index(State(app): State<Arc<App>>) -> impl IntoResponse {
-    let base = app.base_url();
-    let cards: String = TEST_CARDS
-        .iter()
-        .map(|c| {
-            format!(
-                "<li><code>{}</code> {} — {}</li>",
-                c.pan,
-                c.brand,
-                html(c.label)
-            )
-        })
-        .collect();
-    html_page(
-        "pasarela sandbox",
-        &format!(
-            "<h1>pasarela sandbox</h1><p>An offline emulator of Lyra V4 (Izipay, PayZen…) and ETpay.</p><ul>\
-         <li>Lyra REST API: <code>POST {base}/api-payment/V4/{{Namespace}}/{{Operation}}</code> (Basic auth with the test shop)</li>\
-         <li>Lyra embedded form script: <code>{base}/static/js/krypton-client/V4.0/stable/kr-payment-form.min.js</code></li>\
-         <li>Lyra payment page: <code>{base}/sandbox/lyra/form/{{formToken}}</code>; control: <code>POST {base}/sandbox/lyra/pay</code></li>\
-         <li>ETpay API (<code>api_url</code>): <code>{base}/etpay</code>; funnel (<code>pmt_url</code>): <code>{base}/sandbox/etpay</code>; control: <code>POST {base}/sandbox/etpay/pay</code></li>\
-         <li>Notifications sent so far: <code>GET {base}/sandbox/notifications</code></li></ul>\
-         <h2>Test cards</h2><ul>{cards}</ul>"
-        ),
-    )
 }

@@ -40,6 +40,15 @@ impl Weigh for Value {
     }
 }
 
+/// The newest entries of a store, copied, and how many older ones were left out.
+#[derive(Debug)]
+pub(crate) struct Newest<T> {
+    /// Newest first.
+    pub items: Vec<T>,
+    /// Entries that matched but were not copied.
+    pub hidden: usize,
+}
+
 /// A map that keeps at most `capacity` entries and at most `budget` estimated bytes, evicting
 /// the oldest insertion first (the newest entry always stays).
 ///
@@ -133,6 +142,36 @@ impl<K: Eq + Hash + Clone, V: Weigh> Bounded<K, V> {
         self.map.len()
     }
 
+    /// Keys and values in insertion order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
+        self.order
+            .iter()
+            .filter_map(|k| self.map.get_key_value(k).map(|(k, (v, _))| (k, v)))
+    }
+
+    /// Copies of the newest `n` entries that `keep` selects (newest first), shaped by `view`,
+    /// and how many more it selects: what a listing shows without holding the caller's lock
+    /// while it renders.
+    pub(crate) fn newest<T>(
+        &self,
+        n: usize,
+        keep: impl Fn(&K, &V) -> bool,
+        view: impl Fn(&K, &V) -> T,
+    ) -> Newest<T> {
+        let mut newest = Newest {
+            items: Vec::new(),
+            hidden: 0,
+        };
+        for (key, value) in self.iter().rev().filter(|(k, v)| keep(k, v)) {
+            if newest.items.len() < n {
+                newest.items.push(view(key, value));
+            } else {
+                newest.hidden += 1;
+            }
+        }
+        newest
+    }
+
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
@@ -166,6 +205,21 @@ mod tests {
         assert_eq!(map.values().copied().collect::<Vec<_>>(), vec![2, 3]);
         map.insert("b", 20);
         assert_eq!(map.values().copied().collect::<Vec<_>>(), vec![20, 3]);
+    }
+
+    #[test]
+    fn newest_copies_the_newest_matches_and_counts_the_rest() {
+        let mut map = Bounded::new(10);
+        for i in 0..6 {
+            map.insert(i, i * 10);
+        }
+        let newest = map.newest(2, |_, v| v % 20 == 0, |k, v| (*k, *v));
+        assert_eq!(newest.items, vec![(4, 40), (2, 20)]);
+        assert_eq!(newest.hidden, 1);
+        assert_eq!(
+            map.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
     }
 
     #[test]

@@ -58,9 +58,10 @@ pub(crate) fn check_url(url: &str) -> Result<(), UrlProblem> {
     Ok(())
 }
 
-/// A URL as the sandbox shows it: `user:password@` replaced by `***@`, and cut to
-/// [`SHOWN_URL_CHARS`] characters (with `…`).
-pub(crate) fn shown_url(url: &str) -> String {
+/// A URL as the sandbox shows it: `user:password@` replaced by `***@`, control characters
+/// dropped, and cut to 256 characters (with `…`). Public so that tools printing sandbox URLs
+/// (the `pasarela` command) redact them the same way.
+pub fn shown_url(url: &str) -> String {
     let redacted = match reqwest::Url::parse(url) {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
             let _ = parsed.set_password(None);

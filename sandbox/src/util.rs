@@ -62,12 +62,41 @@ pub(crate) fn new_form_token() -> String {
 /// embedded-form snippet uses.
 pub(crate) use pasarela::lyra::form::escape_attr as html;
 
-/// A whole HTML page (the title is escaped, the body is not).
+/// A whole HTML page of the sandbox (the title is escaped, the body is not): the stylesheet
+/// (`look.rs`), a viewport for phones, and the header with the sandbox's links around `body`.
 pub(crate) fn html_page(title: &str, body: &str) -> axum::response::Html<String> {
     axum::response::Html(format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body>{body}</body></html>",
-        html(title)
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"{}\"></head><body>{}<main>{body}</main></body></html>",
+        html(title),
+        html(&crate::look::style_href()),
+        header_nav()
     ))
+}
+
+/// The header every sandbox page carries: the dashboard, the notifications (JSON) and the test
+/// cards.
+fn header_nav() -> String {
+    format!(
+        "<header class=\"top\"><div class=\"bar\"><a class=\"brand\" href=\"/\">pasarela sandbox\
+         <small>test mode</small></a><nav aria-label=\"sandbox\"><a href=\"/\">Dashboard</a>\
+         <a href=\"/sandbox/notifications\">Notifications (JSON)</a><a href=\"{}\">Test cards</a></nav>\
+         </div></header>",
+        crate::look::TEST_CARDS_PATH
+    )
+}
+
+/// An amount in minor units as its currency writes it (`100.50 PEN`, `12990 CLP`), in a
+/// `.money` span for the pages; the plain number when the currency is unknown.
+pub(crate) fn money(amount: i64, currency: &str) -> String {
+    let number =
+        pasarela::money::format_minor(amount, currency).unwrap_or_else(|| amount.to_string());
+    format!(
+        "<span class=\"money\">{} <span class=\"currency\">{}</span></span>",
+        html(&number),
+        html(currency)
+    )
 }
 
 /// A string field of a JSON object, owned.
@@ -114,6 +143,77 @@ pub(crate) fn year_month(unix: u64) -> (i64, u32) {
     (year, month)
 }
 
+/// How many characters of a free-form value (metadata, an order id, a merchant's answer) a
+/// listing keeps.
+pub(crate) const SHOWN_JSON_CHARS: usize = 160;
+
+/// `text` cut to `chars` characters, with `…` when it was longer.
+pub(crate) fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `value` as compact JSON cut to [`SHOWN_JSON_CHARS`] characters; `None` for null. Only the
+/// start of the value is read, so a 64 KiB object costs no more than a short one.
+pub(crate) fn short_json(value: &Value) -> Option<String> {
+    if value.is_null() {
+        return None;
+    }
+    let mut out = String::new();
+    json_head(value, &mut out, SHOWN_JSON_CHARS);
+    Some(cut(&out, SHOWN_JSON_CHARS))
+}
+
+/// Appends compact JSON of `value` to `out` until `out` holds more than `limit` bytes.
+fn json_head(value: &Value, out: &mut String, limit: usize) {
+    if out.len() > limit {
+        return;
+    }
+    match value {
+        Value::String(s) => string_head(s, out, limit),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if out.len() > limit {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                json_head(item, out, limit);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if out.len() > limit {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                string_head(key, out, limit);
+                out.push(':');
+                json_head(item, out, limit);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Appends a JSON string of the first `limit` characters of `s` (escaped by serde_json).
+fn string_head(s: &str, out: &mut String, limit: usize) {
+    let head = match s.char_indices().nth(limit) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    };
+    out.push_str(&serde_json::to_string(head).unwrap_or_default());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +233,24 @@ mod tests {
         let update = serde_json::json!({"amount": 50, "new-key": "z".repeat(1000)});
         merge_declared(&mut kept, &update, "PaymentOrderUpdateRequest");
         assert_eq!(kept, serde_json::json!({"amount": 50, "currency": "PEN"}));
+    }
+
+    #[test]
+    fn short_json_is_cut_after_the_shown_characters() {
+        assert_eq!(short_json(&Value::Null), None);
+        assert_eq!(
+            short_json(&serde_json::json!({"a": 1})).as_deref(),
+            Some("{\"a\":1}")
+        );
+        let value = serde_json::json!({"a": [1, "x\"y", null, {"b": true}], "c": 2.5});
+        assert_eq!(short_json(&value), Some(value.to_string()));
+        let long = serde_json::json!({"note": "é".repeat(100_000)});
+        let shown = short_json(&long).unwrap();
+        assert_eq!(shown.chars().count(), SHOWN_JSON_CHARS + 1);
+        assert!(
+            shown.starts_with("{\"note\":\"éé") && shown.ends_with('…'),
+            "{shown}"
+        );
     }
 
     #[test]

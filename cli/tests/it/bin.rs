@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// Every variable the CLI reads (its `env = …` arguments).
-pub const ENV: [&str; 17] = [
+pub const ENV: [&str; 18] = [
     "PASARELA_ETPAY_API_TOKEN",
     "PASARELA_ETPAY_API_URL",
     "PASARELA_ETPAY_MERCHANT_CODE",
@@ -24,6 +24,7 @@ pub const ENV: [&str; 17] = [
     "PASARELA_SANDBOX_PASSWORD",
     "PASARELA_SANDBOX_PUBLIC_KEY",
     "PASARELA_SANDBOX_SHOP_ID",
+    "PASARELA_SANDBOX_URL",
 ];
 
 /// `pasarela <args>` with only `env` set, `stdin` piped in when given.

@@ -10,3 +10,4 @@ mod contract_cli;
 mod etpay_cli;
 mod lyra_cli;
 mod secrets;
+mod trigger_cli;

@@ -15,10 +15,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::delivery::{Context, ETPAY_WEBHOOK};
 use crate::etpay::api::message;
+use crate::etpay::pages;
 use crate::etpay::state::{Session, TEST_BANKS};
 use crate::url_check::shown_url;
-use crate::util::{html, html_page, new_token, unix_now};
+use crate::util::{new_token, str_field, unix_now};
 
 /// The funnel page at `/sandbox/etpay/session/{token}`, the control endpoint
 /// `POST /sandbox/etpay/pay` and the terms page.
@@ -39,15 +41,15 @@ const SESSION_FINISHED: (StatusCode, &str) =
     (StatusCode::CONFLICT, "this session is already finished");
 
 /// `GET /sandbox/etpay/terms`.
-async fn terms() -> Html<&'static str> {
-    Html("<!DOCTYPE html><html><body><h1>pasarela sandbox</h1><p>ETpay terms are not emulated.</p></body></html>")
+async fn terms() -> Html<String> {
+    pages::terms_page()
 }
 
 /// What the funnel did: the webhook attempt and where the browser goes.
-struct Outcome {
+pub(crate) struct Outcome {
     jwt: String,
     claims: Value,
-    webhook: Value,
+    pub(crate) webhook: Value,
     redirect: Option<String>,
 }
 
@@ -55,7 +57,7 @@ struct Outcome {
 /// marks the session finished (once) and posts the webhook (waits for the first attempt).
 /// Everything that can fail happens before the session changes, so a failure never leaves a
 /// session completed without an answer.
-async fn complete(
+pub(crate) async fn complete(
     app: &App,
     token: &str,
     outcome: &str,
@@ -182,11 +184,19 @@ async fn record_and_notify(app: &App, r: &Value, claims: &Value, jwt: &str) -> V
         });
     };
     let body = serde_json::to_vec(&json!({"payment": jwt})).unwrap_or_default();
-    let (_, first) = app
-        .delivery
-        .start("etpay-webhook", target.clone(), "application/json", body);
+    let context = Context {
+        order_id: str_field(r, "merchant_order_id"),
+        subject: str_field(claims, "session_token"),
+    };
+    let (id, first) = app.delivery.start(
+        ETPAY_WEBHOOK,
+        target.clone(),
+        "application/json",
+        body,
+        context,
+    );
     let attempt = first.await.ok();
-    json!({"target": shown_url(&target), "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
+    json!({"notification": id, "target": shown_url(&target), "status": attempt.as_ref().and_then(|a| a.status), "error": attempt.and_then(|a| a.error)})
 }
 
 /// `GET /sandbox/etpay/session/{token}`: the bank choice.
@@ -200,29 +210,8 @@ async fn funnel(State(app): State<Arc<App>>, Path(token): Path<String>) -> Respo
         }
     };
     let amount = request["order_amount"].as_i64().unwrap_or(0);
-    let banks: String = TEST_BANKS
-        .iter()
-        .enumerate()
-        .map(|(i, (code, name))| {
-            format!(
-                "<label><input type=\"radio\" name=\"bank\" value=\"{code}\"{}> {}</label><br>",
-                if i == 0 { " checked" } else { "" },
-                html(name)
-            )
-        })
-        .collect();
-    html_page(
-        "ETpay sandbox",
-        &format!(
-            "<h1>Pagar ${} CLP</h1><p>Orden {}</p><form method=\"post\" action=\"/sandbox/etpay/session/{}\">{banks}\
-             <button type=\"submit\" name=\"outcome\" value=\"paid\" id=\"approve\">Aprobar transferencia</button>\
-             <button type=\"submit\" name=\"outcome\" value=\"rejected\" id=\"reject\">Rechazar</button></form>",
-            html(&pasarela::money::format_minor(amount, "CLP").unwrap_or_default()),
-            html(request["merchant_order_id"].as_str().unwrap_or("")),
-            html(&token)
-        ),
-    )
-    .into_response()
+    let order_id = request["merchant_order_id"].as_str().unwrap_or("");
+    pages::funnel_page(&token, order_id, amount).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -247,11 +236,7 @@ async fn funnel_submit(
             redirect: Some(url),
             ..
         }) => Redirect::to(&url).into_response(),
-        Ok(done) => Html(format!(
-            "<!DOCTYPE html><html><body><h1>{outcome}</h1><pre>{}</pre></body></html>",
-            html(&done.claims.to_string())
-        ))
-        .into_response(),
+        Ok(done) => pages::result_page(outcome, &done.claims.to_string()).into_response(),
         Err((status, text)) => (status, text).into_response(),
     }
 }

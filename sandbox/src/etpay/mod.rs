@@ -1,13 +1,15 @@
 //! The ETpay side of the sandbox: the merchant API (`api`), the Direct Debit session
-//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), and what they
-//! remember (`state`).
+//! (`direct_debit`), the shopper's funnel and its control endpoint (`funnel`), the funnel's HTML
+//! (`pages`), what they remember (`state`) and its copy for the dashboard (`snapshot`).
 //!
 //! ETpay documents no error bodies; the sandbox answers `{"message": "..."}` with 400 (invalid
 //! request) or 401 (wrong merchant credentials), the shape third-party code reads.
 
 mod api;
 mod direct_debit;
-mod funnel;
+pub(crate) mod funnel;
+mod pages;
+pub(crate) mod snapshot;
 pub(crate) mod state;
 
 use std::sync::Arc;

@@ -49,6 +49,13 @@ fn answer(app: &App, web_service: &str, headers: &HeaderMap, body: &[u8]) -> WsR
     if !authorised(app, headers) {
         return fail(INVALID_LOGIN);
     }
+    call(app, web_service, body)
+}
+
+/// A web service with a request body, after authentication: decoded and validated against its
+/// request schema, then answered by its handler. The dashboard's actions call it too, so a
+/// button does exactly what the REST call does (and is refused with the same error).
+pub(crate) fn call(app: &App, web_service: &str, body: &[u8]) -> WsResult {
     let (Some(component), Some(handler)) = (request_component(web_service), handler(web_service))
     else {
         return fail(UNKNOWN_WEB_SERVICE);

@@ -7,11 +7,11 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::app::App;
-use crate::delivery::Attempt;
+use crate::delivery::{Attempt, Context, LYRA_IPN};
 use crate::lyra::cards::TestCard;
 use crate::lyra::model::{FormEntry, FormPurpose, FormRefusal, LyraState, Tx};
 use crate::lyra::render::payment_json;
-use crate::util::now_iso;
+use crate::util::{now_iso, str_field};
 
 /// What paying a formToken produced.
 pub(crate) struct Paid {
@@ -91,22 +91,31 @@ fn record(app: &App, state: &mut LyraState, entry: FormEntry, card: &'static Tes
     Paid::of(app, &tx, &state.order_of(&tx), refused)
 }
 
-/// Sends the IPN of a paid form (signed with the password); the receiver yields the first
-/// attempt. `None` when no notification URL is known.
-pub(crate) fn send_ipn(app: &App, paid: &Paid) -> Option<(String, oneshot::Receiver<Attempt>)> {
+/// Sends the IPN of a paid form (signed with the password); returns the notification's id, its
+/// target and a receiver of the first attempt. `None` when no notification URL is known.
+pub(crate) fn send_ipn(
+    app: &App,
+    paid: &Paid,
+) -> Option<(u64, String, oneshot::Receiver<Attempt>)> {
     let target = paid.ipn_target.clone()?;
     let body = lyra_notification::sign(
         &paid.raw_answer,
         SignedWith::Password,
         &app.config.lyra_keys(),
     );
-    let (_, first) = app.delivery.start(
-        "lyra-ipn",
+    // The answer's transaction is the one the IPN is about (`payment_json` puts it first).
+    let context = Context {
+        order_id: str_field(&paid.payment["orderDetails"], "orderId"),
+        subject: str_field(&paid.payment["transactions"][0], "uuid"),
+    };
+    let (id, first) = app.delivery.start(
+        LYRA_IPN,
         target.clone(),
         "application/x-www-form-urlencoded",
         body,
+        context,
     );
-    Some((target, first))
+    Some((id, target, first))
 }
 
 /// The browser-return fields of a paid form (signed with the HMAC-SHA-256 key).

@@ -16,9 +16,10 @@ use crate::lyra::cards::{test_card, CardOutcome, TestCard, TEST_CARDS};
 use crate::lyra::model::{
     asks_manual_validation, FormEntry, FormPurpose, FormRefusal, DEFAULT_CURRENCY,
 };
+use crate::lyra::pages;
 use crate::lyra::payment::{browser_return_fields, pay_form, send_ipn, Paid};
 use crate::url_check::{check_url, shown_url};
-use crate::util::{html, html_page as page, str_field};
+use crate::util::{html, str_field};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -116,33 +117,21 @@ async fn form_page(
         Ok(entry) => entry,
         Err(e) => return e.into_response(),
     };
-    let amount = pasarela::money::format_minor(entry.amount, &entry.currency)
-        .unwrap_or_else(|| entry.amount.to_string());
-    let options: String = TEST_CARDS
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            format!(
-                "<label><input type=\"radio\" name=\"card\" value=\"{}\"{}> <code>{}</code> {} — {}</label><br>",
-                c.pan, if i == 0 { " checked" } else { "" }, c.pan, c.brand, html(c.label)
-            )
-        })
-        .collect();
     let hidden = |name: &str, value: &Option<String>| {
         value
             .as_ref()
             .map(|v| hidden_input(name, v))
             .unwrap_or_default()
     };
-    page(
-        "Sandbox payment",
-        &format!(
-            "<h1>Pay {} {}</h1><p>Order {}</p><form method=\"post\" action=\"/sandbox/lyra/form/{}\">{options}{}{}\
-             <button type=\"submit\" id=\"pay\">Pagar</button></form>",
-            html(&amount), html(&entry.currency), html(entry.order_id.as_deref().unwrap_or("-")), html(&form_token),
-            hidden("kr-post-url-success", &urls.post_url_success), hidden("kr-post-url-refused", &urls.post_url_refused)
-        ),
-    )
+    pages::payment_page(&pages::PaymentPage {
+        form_token: &form_token,
+        amount: entry.amount,
+        currency: &entry.currency,
+        order_id: entry.order_id.as_deref(),
+        form_action: &entry.form_action,
+        hidden: hidden("kr-post-url-success", &urls.post_url_success)
+            + &hidden("kr-post-url-refused", &urls.post_url_refused),
+    })
     .into_response()
 }
 
@@ -162,9 +151,10 @@ async fn pay_and_notify(
 ) -> Result<(Paid, Value), FormRefusal> {
     let paid = pay_form(app, form_token, card)?;
     let ipn = match send_ipn(app, &paid) {
-        Some((target, first)) => {
+        Some((id, target, first)) => {
             let attempt = first.await.ok();
             json!({
+                "notification": id,
                 "target": shown_url(&target),
                 "status": attempt.as_ref().and_then(|a| a.status),
                 "error": attempt.as_ref().and_then(|a| a.error.clone()),
@@ -189,14 +179,7 @@ fn browser_return_object(app: &App, paid: &Paid) -> Value {
 /// An auto-submitting form that posts the signed browser-return fields to the merchant.
 fn auto_post(url: &str, fields: &[(String, String)]) -> Html<String> {
     let inputs: String = fields.iter().map(|(k, v)| hidden_input(k, v)).collect();
-    page(
-        "Returning to the shop",
-        &format!(
-            "<form id=\"kr-return\" method=\"post\" action=\"{}\">{inputs}<noscript><button type=\"submit\">Continue</button></noscript></form>\
-             <script>document.getElementById('kr-return').submit();</script>",
-            html(url)
-        ),
-    )
+    pages::auto_post(url, &inputs)
 }
 
 async fn form_submit(
@@ -226,13 +209,10 @@ async fn form_submit(
     };
     match target {
         Some(url) => auto_post(&url, &fields).into_response(),
-        None => page(
-            "Payment result",
-            &format!(
-                "<h1>{}</h1><pre>{}</pre>",
-                if paid.refused { "Refused" } else { "Paid" },
-                html(&paid.raw_answer)
-            ),
+        None => pages::result_page(
+            paid.refused,
+            paid.payment["orderStatus"].as_str().unwrap_or("?"),
+            &paid.raw_answer,
         )
         .into_response(),
     }
@@ -244,11 +224,7 @@ async fn payment_order_page(State(app): State<Arc<App>>, Path(id): Path<String>)
         return (StatusCode::NOT_FOUND, "payment order not found (PSP_1000)").into_response();
     };
     if order.status != "RUNNING" {
-        return page(
-            "Payment order",
-            &format!("<h1>This payment order is {}</h1>", html(order.status)),
-        )
-        .into_response();
+        return pages::payment_order_closed(order.status).into_response();
     }
     let r = &order.request;
     let amount = r["amount"].as_i64().unwrap_or(0);

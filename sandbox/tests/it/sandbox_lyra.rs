@@ -796,8 +796,14 @@ async fn the_payment_page_and_the_form_script_are_served() {
     assert!(
         index.contains("/api-payment/V4/")
             && index.contains("/etpay")
-            && index.contains("4970100000000003")
+            && index.contains("/sandbox/test-cards"),
+        "the dashboard keeps the old index's URLs and links the test cards"
     );
+    // The dashboard links the test cards, listed whole on their own page.
+    assert!(api
+        .get_text("/sandbox/test-cards")
+        .await
+        .contains("4970100000000003"));
     let script = api
         .http
         .get(format!(
