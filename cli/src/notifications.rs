@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::sandbox_api::{clean, Record, SandboxApi, DEFAULT_SANDBOX_URL};
+use crate::sandbox_api::{clean, ApiError, Record, SandboxApi, DEFAULT_SANDBOX_URL};
 
 /// How long one long-poll request waits for a change (the sandbox caps it at 30 s).
 const LONG_POLL_SECONDS: u64 = 25;
@@ -49,8 +49,13 @@ pub async fn run(args: NotificationsArgs) -> anyhow::Result<()> {
 
 /// The listing, then (with `--follow`) the long-poll loop.
 async fn list_and_follow(api: &SandboxApi, args: &NotificationsArgs) -> anyhow::Result<()> {
-    let values = api.notifications(args.order_id.as_deref(), None, 0).await?;
-    let mut seen = Seen::default();
+    let (values, instance) = api
+        .notifications_of_instance(args.order_id.as_deref(), None, 0)
+        .await?;
+    let mut seen = Seen {
+        instance,
+        ..Seen::default()
+    };
     let mut out = io::stdout();
     if !args.json {
         writeln!(out, "notifications at {}", api.shown())?;
@@ -74,14 +79,45 @@ async fn list_and_follow(api: &SandboxApi, args: &NotificationsArgs) -> anyhow::
 }
 
 /// The long-poll loop: asks for the records changed after the newest `seq` seen, prints what
-/// is new in them.
+/// is new in them. A sandbox that restarted (another instance id: its `seq` started again)
+/// is followed from its start; one that is unreachable for a while is waited for.
 async fn follow(api: &SandboxApi, args: &NotificationsArgs, mut seen: Seen) -> anyhow::Result<()> {
+    let mut unreachable = false;
     loop {
-        let values = api
-            .notifications(args.order_id.as_deref(), Some(seen.seq), LONG_POLL_SECONDS)
-            .await?;
-        let before = seen.seq;
+        let answer = api
+            .notifications_of_instance(args.order_id.as_deref(), Some(seen.seq), LONG_POLL_SECONDS)
+            .await;
+        let (values, instance) = match answer {
+            Ok(answer) => answer,
+            Err(ApiError::Unreachable(reason)) => {
+                if !unreachable {
+                    eprintln!("{reason}; waiting for the sandbox…");
+                }
+                unreachable = true;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        unreachable = false;
         let mut out = io::stdout();
+        if instance.is_some() && instance != seen.instance {
+            if seen.instance.is_some() {
+                if !args.json {
+                    writeln!(
+                        out,
+                        "the sandbox restarted: following its notifications from the start"
+                    )?;
+                }
+                seen = Seen {
+                    instance,
+                    ..Seen::default()
+                };
+                continue;
+            }
+            seen.instance = instance;
+        }
+        let before = seen.seq;
         for value in &values {
             print_change(&mut out, value, &mut seen, args, false)?;
         }
@@ -95,9 +131,11 @@ async fn follow(api: &SandboxApi, args: &NotificationsArgs, mut seen: Seen) -> a
     }
 }
 
-/// What was printed so far: the newest `seq`, and each record's attempts and state.
+/// What was printed so far: the sandbox instance, the newest `seq`, and each record's
+/// attempts and state.
 #[derive(Default)]
 struct Seen {
+    instance: Option<String>,
     seq: u64,
     records: HashMap<u64, (usize, &'static str)>,
 }
@@ -119,10 +157,9 @@ fn print_change(
     }
     seen.seq = seen.seq.max(record.seq);
     let state = record.state();
-    let previous = seen
-        .records
-        .insert(record.id, (record.attempts.len(), state));
-    if previous == Some((record.attempts.len(), state)) {
+    let total = record.total();
+    let previous = seen.records.insert(record.id, (total, state));
+    if previous == Some((total, state)) {
         return Ok(());
     }
     if args.json {
@@ -135,12 +172,18 @@ fn print_change(
         }
         Some((printed, _)) => printed,
     };
-    for (n, attempt) in record.attempts.iter().enumerate().skip(printed) {
+    // The listed attempts are the newest `attempts.len()` of `total`.
+    let first_listed = total - record.attempts.len();
+    for (n, attempt) in record.attempts.iter().enumerate() {
+        let number = first_listed + n + 1;
+        if number <= printed {
+            continue;
+        }
         writeln!(
             out,
             "    #{} attempt {} at {}: {}",
             record.id,
-            n + 1,
+            number,
             clean(&attempt.at, 40),
             attempt.summary()
         )?;
@@ -160,7 +203,7 @@ fn header(record: &Record) -> String {
         clean(record.order_id.as_deref().unwrap_or("-"), 64),
         clean(&record.target, 120),
         record.state(),
-        record.attempts.len()
+        record.total()
     )
 }
 
@@ -191,5 +234,41 @@ mod json_tests {
         assert!(!line.chars().any(char::is_control));
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capped(total: u64) -> serde_json::Value {
+        let attempts: Vec<_> = (0..100)
+            .map(|_| serde_json::json!({"at": "t", "status": 500}))
+            .collect();
+        serde_json::json!({"id": 1, "seq": total, "kind": "lyra-ipn", "target": "http://h/ipn",
+            "attempts": attempts, "attempts_total": total})
+    }
+
+    #[test]
+    fn follow_prints_new_attempts_of_a_record_that_keeps_only_its_newest() {
+        let args = NotificationsArgs {
+            sandbox: String::new(),
+            follow: true,
+            order_id: None,
+            json: false,
+        };
+        let mut seen = Seen::default();
+        let mut out = Vec::new();
+        print_change(&mut out, &capped(150), &mut seen, &args, true).unwrap();
+        let listed = String::from_utf8(std::mem::take(&mut out)).unwrap();
+        assert!(listed.contains("150 attempt(s)"), "{listed}");
+        assert!(listed.contains("attempt 51 at") && listed.contains("attempt 150 at"));
+        print_change(&mut out, &capped(152), &mut seen, &args, false).unwrap();
+        let new = String::from_utf8(out).unwrap();
+        assert_eq!(new.matches(" attempt ").count(), 2, "{new}");
+        assert!(
+            new.contains("attempt 151 at") && new.contains("attempt 152 at"),
+            "{new}"
+        );
     }
 }

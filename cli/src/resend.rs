@@ -64,6 +64,24 @@ fn record(value: &serde_json::Value) -> anyhow::Result<Record> {
         .ok_or_else(|| anyhow!("the sandbox answered something else than a notification record"))
 }
 
+/// The first attempt of `record` made after `before` and marked `resend`, with its number
+/// (from 1). The sandbox keeps only a record's newest attempts, so the new ones are the last
+/// `total − before.total` listed and are numbered after `before.total()`.
+fn resent_attempt(
+    before: &Record,
+    record: &Record,
+) -> Option<(usize, crate::sandbox_api::AttemptView)> {
+    let new = record.total().saturating_sub(before.total());
+    let first_new = record.attempts.len().saturating_sub(new);
+    record
+        .attempts
+        .iter()
+        .enumerate()
+        .skip(first_new)
+        .find(|(_, a)| a.resend)
+        .map(|(n, a)| (before.total() + (n - first_new) + 1, a.clone()))
+}
+
 /// Waits (long-poll on the listing) for the first attempt of the resend round: the first
 /// attempt after those `before` had that is marked `resend`. Its number (from 1) and itself.
 async fn first_resent_attempt(
@@ -84,14 +102,8 @@ async fn first_resent_attempt(
             let Some(record) = Record::from_json(value).filter(|r| r.id == before.id) else {
                 continue;
             };
-            if let Some((n, attempt)) = record
-                .attempts
-                .iter()
-                .enumerate()
-                .skip(before.attempts.len())
-                .find(|(_, a)| a.resend)
-            {
-                return Ok((n + 1, attempt.clone()));
+            if let Some(found) = resent_attempt(before, &record) {
+                return Ok(found);
             }
         }
         let newest = changed
@@ -105,5 +117,38 @@ async fn first_resent_attempt(
             _ if !changed.is_empty() => tokio::time::sleep(Duration::from_millis(200)).await,
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(listed: std::ops::RangeInclusive<u64>, total: u64, resend_from: u64) -> Record {
+        let attempts: Vec<_> = listed
+            .map(|n| json!({"at": format!("t{n}"), "status": 500, "resend": n >= resend_from}))
+            .collect();
+        Record::from_json(&json!({
+            "id": 1, "kind": "lyra-ipn", "target": "http://127.0.0.1:3000/ipn",
+            "attempts": attempts, "attempts_total": total, "seq": total,
+            "delivered": false, "gave_up": false
+        }))
+        .expect("a record")
+    }
+
+    #[test]
+    fn a_resent_attempt_is_found_and_numbered_when_the_sandbox_keeps_only_the_newest() {
+        // 100 attempts kept of 100, then a resend: attempts 2..=101 listed, #101 is the resend.
+        let before = record(1..=100, 100, u64::MAX);
+        let after = record(2..=101, 101, 101);
+        let (n, attempt) = resent_attempt(&before, &after).expect("the resend's attempt");
+        assert_eq!(n, 101);
+        assert_eq!(attempt.at, "t101");
+        // Short records: numbered from the listing.
+        let before = record(1..=4, 4, u64::MAX);
+        let after = record(1..=5, 5, 5);
+        assert_eq!(resent_attempt(&before, &after).map(|(n, _)| n), Some(5));
+        assert!(resent_attempt(&before, &before).is_none());
     }
 }

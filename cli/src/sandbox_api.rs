@@ -115,12 +115,26 @@ impl SandboxApi {
     /// Sends, reads at most [`MAX_ANSWER_BYTES`], decodes; an error status becomes
     /// [`ApiError::Refused`] with the sandbox's `error` (or `message`) text.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
+        self.send_with_instance(request).await.map(|(json, _)| json)
+    }
+
+    /// [`SandboxApi::send`], with the `Pasarela-Sandbox-Instance` header if the sandbox sent
+    /// one (cut to 64 characters).
+    async fn send_with_instance(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(Value, Option<String>), ApiError> {
         let mut response = request
             .send()
             .await
             // Without the URL: it may carry credentials.
             .map_err(|e| self.unreachable(&transport_reason(e)))?;
         let status = response.status();
+        let instance = response
+            .headers()
+            .get("pasarela-sandbox-instance")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| clean(v, 64));
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -143,12 +157,13 @@ impl SandboxApi {
                 .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
             return Err(ApiError::Refused(status.as_u16(), clean(&text, 300)));
         }
-        json.ok_or_else(|| {
+        let json = json.ok_or_else(|| {
             ApiError::Malformed(format!(
                 "{} did not answer JSON: is it a pasarela sandbox?",
                 self.shown
             ))
-        })
+        })?;
+        Ok((json, instance))
     }
 
     /// The notification records, oldest first: all, or one order's; with `after`, only those
@@ -159,6 +174,19 @@ impl SandboxApi {
         after: Option<u64>,
         wait: u64,
     ) -> Result<Vec<Value>, ApiError> {
+        self.notifications_of_instance(order_id, after, wait)
+            .await
+            .map(|(records, _)| records)
+    }
+
+    /// [`SandboxApi::notifications`], with the sandbox's instance id (it changes when the
+    /// sandbox restarts, and its `seq` with it; `None` from older sandboxes).
+    pub(crate) async fn notifications_of_instance(
+        &self,
+        order_id: Option<&str>,
+        after: Option<u64>,
+        wait: u64,
+    ) -> Result<(Vec<Value>, Option<String>), ApiError> {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(order_id) = order_id {
             query.append_pair("order_id", order_id);
@@ -173,9 +201,12 @@ impl SandboxApi {
         } else {
             format!("/sandbox/notifications?{query}")
         };
-        let timeout = Duration::from_secs(wait + 15);
-        match self.get(&path, timeout).await? {
-            Value::Array(records) => Ok(records),
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(wait + 15));
+        match self.send_with_instance(request).await? {
+            (Value::Array(records), instance) => Ok((records, instance)),
             _ => Err(ApiError::Malformed(
                 "GET /sandbox/notifications did not answer a JSON array".to_owned(),
             )),
@@ -219,8 +250,10 @@ pub(crate) struct Record {
     pub(crate) order_id: Option<String>,
     /// What it is about: the Lyra transaction uuid, the ETpay session token.
     pub(crate) subject: Option<String>,
-    /// Every attempt so far, oldest first.
+    /// The newest attempts (the sandbox keeps 100), oldest first.
     pub(crate) attempts: Vec<AttemptView>,
+    /// How many attempts were made in all (missing from older sandboxes).
+    pub(crate) attempts_total: Option<u64>,
     /// An attempt got an answer the gateway counts as received.
     pub(crate) delivered: bool,
     /// Every attempt of the newest round failed.
@@ -246,6 +279,14 @@ pub(crate) struct AttemptView {
 }
 
 impl Record {
+    /// How many attempts were made in all: `attempts_total`, or the listed ones.
+    pub(crate) fn total(&self) -> usize {
+        self.attempts_total
+            .and_then(|t| usize::try_from(t).ok())
+            .unwrap_or(self.attempts.len())
+            .max(self.attempts.len())
+    }
+
     /// Decodes one listed record; `None` when it is not an object.
     pub(crate) fn from_json(value: &Value) -> Option<Record> {
         value

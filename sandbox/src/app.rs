@@ -36,6 +36,7 @@ impl App {
 
     /// Records where the server listens, once it is bound.
     pub(crate) fn set_base_url(&self, base_url: String) {
+        self.delivery.set_own_url(&base_url);
         let _ = self.base_url.set(base_url);
     }
 

@@ -11,9 +11,11 @@
 //! * The endpoints the stand-in form script calls from the merchant's page
 //!   ([`CORS_ENDPOINTS`]) are cross-origin by design and answer with CORS (`lyra/shopper.rs`):
 //!   only the `Host` rule applies to them.
-//!
 //! * The dashboard's actions (`/sandbox/dashboard/actions/…`) are stricter: another origin on
 //!   localhost (another port) is refused too, and the dashboard's pages cannot be framed.
+//! * A request carrying the header of the sandbox's own deliveries
+//!   ([`DELIVERY_HEADER`]) is refused with 508 Loop Detected: a notification whose target
+//!   points back at the sandbox (its resend endpoint, say) fails once instead of looping.
 //!
 //! The JSON APIs (`/api-payment/V4/…`, `/etpay/…`, whatever route is added under them) also
 //! refuse the body types a page can send without a CORS preflight ([`simple_body_type`]), each
@@ -28,6 +30,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
+use crate::delivery::DELIVERY_HEADER;
 
 /// Path prefixes of the endpoints `kr-payment-form.js` fetches from the merchant's page (see
 /// its `json('GET', '/sandbox/lyra/js-form/…')` and `json('POST', '/sandbox/lyra/js-pay', …)`).
@@ -37,6 +40,12 @@ pub(crate) const CORS_ENDPOINTS: [&str; 2] = ["/sandbox/lyra/js-form/", "/sandbo
 /// types on the JSON APIs; passes the rest on.
 pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let (method, path, headers) = (request.method(), request.uri().path(), request.headers());
+    if headers.contains_key(DELIVERY_HEADER) {
+        return refuse(
+            StatusCode::LOOP_DETECTED,
+            "a notification delivered by the sandbox to itself is refused",
+        );
+    }
     if let Some(response) = refusal(&app.config.allowed_hosts, method, path, headers) {
         return response;
     }

@@ -43,7 +43,8 @@ use std::sync::Arc;
 
 pub use config::{defaults, SandboxConfig, ServerLimits};
 pub use delivery::{
-    Attempt, DeliveryPolicy, NotificationRecord, ResendError, ANSWER_BYTES, RECEIVED_STATUSES,
+    Attempt, DeliveryPolicy, NotificationRecord, ResendError, ANSWER_BYTES, MAX_ATTEMPTS_KEPT,
+    RECEIVED_STATUSES,
 };
 pub use etpay::TEST_BANKS;
 pub use lyra::{test_card, CardOutcome, TestCard, TEST_CARDS};
@@ -143,6 +144,13 @@ impl Sandbox {
     /// Each call gives a new [`Notifications`] handle; keep one to wait for several in turn.
     pub fn notifications(&self) -> Notifications {
         Notifications::new(self.delivery.clone())
+    }
+
+    /// How many listing requests are waiting (long-polls), for tests that must know theirs
+    /// arrived. Not a stable API.
+    #[doc(hidden)]
+    pub fn long_polls_waiting(&self) -> usize {
+        self.delivery.waiting()
     }
 
     /// Stops accepting, lets open requests finish for

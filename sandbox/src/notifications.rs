@@ -1,7 +1,7 @@
 //! Waiting for a notification in a test, instead of polling `GET /sandbox/notifications`:
 //! [`Sandbox::notifications`](crate::Sandbox::notifications) gives a [`Notifications`] handle
 //! whose [`wait_for`](Notifications::wait_for) resolves with the first notification matching a
-//! [`NotificationFilter`] that this handle has not returned yet, or fails with a
+//! [`NotificationFilter`] that this handle has not returned in that state yet, or fails with a
 //! [`WaitTimeout`] that says what it saw.
 
 use std::collections::HashSet;
@@ -14,14 +14,44 @@ use crate::url_check::shown_url;
 
 /// The notifications of a running sandbox, to wait on, read and resend.
 ///
-/// Clones share what was already returned: each notification is returned by
-/// [`wait_for`](Self::wait_for) once per handle (and its clones), so waiting twice with the same
-/// filter gives the first matching notification, then the next one. A new handle from
+/// [`wait_for`](Self::wait_for) returns a notification once per state it reaches in each
+/// round: waiting twice with the same filter gives the first matching notification, then the
+/// next one; but a notification returned as attempted is returned again when the filter asks
+/// for it delivered (or given up), and again for a newer round after a resend:
+///
+/// ```no_run
+/// # async fn run(sandbox: pasarela_sandbox::Sandbox) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use pasarela_sandbox::NotificationFilter;
+/// let notifications = sandbox.notifications();
+/// let to_me = NotificationFilter::to("http://127.0.0.1:3000/ipn");
+/// let first = notifications.wait_for(to_me.clone(), Duration::from_secs(5)).await?;
+/// let delivered = notifications.wait_for(to_me.clone().delivered(), Duration::from_secs(5)).await?;
+/// let round = notifications.resend(first.id)?;
+/// let again = notifications
+///     .wait_for(to_me.round(round).delivered(), Duration::from_secs(5))
+///     .await?;
+/// assert_eq!(again.id, delivered.id);
+/// # Ok(()) }
+/// ```
+///
+/// Clones share what was already returned. A new handle from
 /// [`Sandbox::notifications`](crate::Sandbox::notifications) starts afresh.
 #[derive(Clone)]
 pub struct Notifications {
     delivery: Arc<Delivery>,
-    returned: Arc<Mutex<HashSet<u64>>>,
+    /// What was returned: (notification id, round, state reached).
+    returned: Arc<Mutex<HashSet<(u64, u32, Until)>>>,
+}
+
+impl fmt::Debug for Notifications {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let returned = self.returned.lock().map_or(0, |r| r.len());
+        f.debug_struct("Notifications")
+            .field("remembered", &self.delivery.len())
+            .field("returned", &returned)
+            .finish()
+    }
 }
 
 /// The kinds of notification the sandbox sends.
@@ -45,9 +75,9 @@ impl NotificationKind {
 }
 
 /// What a notification must have reached to match.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 enum Until {
-    /// At least one attempt was made, whatever the merchant answered.
+    /// At least one attempt of the newest round was made, whatever the merchant answered.
     #[default]
     Attempted,
     /// An attempt of the newest round was received ([`NotificationRecord::delivered`]).
@@ -76,6 +106,7 @@ pub struct NotificationFilter {
     subject: Option<String>,
     kind: Option<NotificationKind>,
     until: Until,
+    min_round: u32,
     custom: Option<Predicate>,
 }
 
@@ -85,8 +116,10 @@ impl NotificationFilter {
         Self::default()
     }
 
-    /// Notifications whose target starts with `prefix` (compared with the full target,
-    /// credentials included; they are never shown, not even in [`WaitTimeout`]).
+    /// Notifications to `prefix`: the same scheme, host, port (and credentials, if `prefix` has
+    /// some; they are never shown, not even in [`WaitTimeout`]), and a path equal to the
+    /// prefix's or under it on a `/` boundary: `…/ipn` matches `…/ipn` and `…/ipn/lyra`, not
+    /// `…/ipn2`; `:3000` never matches `:30001`. A prefix that is no URL is compared as text.
     pub fn to(prefix: impl Into<String>) -> Self {
         NotificationFilter {
             target_prefix: Some(prefix.into()),
@@ -131,7 +164,17 @@ impl NotificationFilter {
         self
     }
 
-    /// Only those `predicate` also accepts.
+    /// Only once round `round` or a newer one has started: 0 is the first sending, each resend
+    /// starts the next ([`Notifications::resend`] returns its number). With
+    /// [`delivered`](Self::delivered), waits for that resend's delivery, not the earlier one.
+    pub fn round(mut self, round: u32) -> Self {
+        self.min_round = round;
+        self
+    }
+
+    /// Only those `predicate` also accepts. It runs under the sandbox's notification lock, on
+    /// every notification each time one changes: it must be quick and must not call back into
+    /// the sandbox (that would deadlock).
     pub fn matching(
         mut self,
         predicate: impl Fn(&NotificationRecord) -> bool + Send + Sync + 'static,
@@ -145,7 +188,7 @@ impl NotificationFilter {
     fn selects(&self, record: &NotificationRecord, target: &str) -> bool {
         self.target_prefix
             .as_ref()
-            .is_none_or(|p| target.starts_with(p.as_str()))
+            .is_none_or(|p| target_under(p, target))
             && self
                 .order_id
                 .as_ref()
@@ -158,14 +201,41 @@ impl NotificationFilter {
             && self.custom.as_ref().is_none_or(|f| f(record))
     }
 
-    /// True when its delivery got as far as asked.
+    /// True when its delivery got as far as asked, in the asked round or a newer one.
     fn reached(&self, record: &NotificationRecord) -> bool {
+        if record.round < self.min_round {
+            return false;
+        }
         match self.until {
-            Until::Attempted => !record.attempts.is_empty(),
+            Until::Attempted => record
+                .attempts
+                .last()
+                .is_some_and(|a| a.round == record.round),
             Until::Delivered => record.delivered,
             Until::GaveUp => record.gave_up,
         }
     }
+}
+
+/// True when `target` goes where `prefix` says (see [`NotificationFilter::to`]).
+fn target_under(prefix: &str, target: &str) -> bool {
+    let (Ok(p), Ok(t)) = (reqwest::Url::parse(prefix), reqwest::Url::parse(target)) else {
+        return target.starts_with(prefix);
+    };
+    let same_place = p.scheme() == t.scheme()
+        && p.host_str().map(str::to_ascii_lowercase) == t.host_str().map(str::to_ascii_lowercase)
+        && p.port_or_known_default() == t.port_or_known_default()
+        && (p.username().is_empty() || p.username() == t.username())
+        && p.password().is_none_or(|pw| Some(pw) == t.password())
+        && p.query().is_none_or(|q| Some(q) == t.query());
+    let dir = p.path().trim_end_matches('/');
+    let path = t.path();
+    same_place
+        && (dir.is_empty()
+            || path == dir
+            || path
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/')))
 }
 
 impl fmt::Debug for NotificationFilter {
@@ -183,6 +253,9 @@ impl fmt::Debug for NotificationFilter {
         }
         if let Some(subject) = &self.subject {
             parts.push(format!("subject {subject:?}"));
+        }
+        if self.min_round > 0 {
+            parts.push(format!("round {} or newer", self.min_round));
         }
         if self.custom.is_some() {
             parts.push("matching a predicate".to_owned());
@@ -275,7 +348,7 @@ fn summary(record: &NotificationRecord) -> String {
         record.kind,
         record.target,
         record.order_id.as_deref().unwrap_or("-"),
-        record.attempts.len()
+        record.attempts_total
     )
 }
 
@@ -288,7 +361,8 @@ impl Notifications {
     }
 
     /// Waits until a notification matches `filter` (one already there counts) that this
-    /// handle has not returned yet; returns it as it was when it matched.
+    /// handle has not returned in that state (attempted, delivered, given up) and round yet;
+    /// returns it as it was when it matched.
     ///
     /// # Errors
     /// [`WaitTimeout`] when none matched within `timeout` (or the sandbox stopped).
@@ -312,18 +386,22 @@ impl Notifications {
                 _ => break,
             }
         }
+        // A change at the deadline is not a timeout.
+        if let Some(found) = self.take(&filter) {
+            return Ok(found);
+        }
         Err(self.timed_out(&filter, timeout))
     }
 
-    /// The oldest match not returned yet, marked as returned.
+    /// The oldest match not returned yet in this state and round, marked as returned.
     fn take(&self, filter: &NotificationFilter) -> Option<NotificationRecord> {
         let mut returned = self.returned.lock().unwrap_or_else(|e| e.into_inner());
         let found = self.delivery.find(|record, target| {
-            !returned.contains(&record.id)
+            !returned.contains(&(record.id, record.round, filter.until))
                 && filter.selects(record, target)
                 && filter.reached(record)
         })?;
-        returned.insert(found.id);
+        returned.insert((found.id, found.round, filter.until));
         Some(found)
     }
 
@@ -356,13 +434,14 @@ impl Notifications {
     }
 
     /// Sends notification `id` again, as `POST /sandbox/notifications/{id}/resend`: the same
-    /// signed body to the same target, one new round of attempts. Must be called within the
-    /// sandbox's Tokio runtime.
+    /// signed body to the same target, one new round of attempts (on the sandbox's runtime,
+    /// whoever calls), the previous round stopped. Returns the new round's number, for
+    /// [`NotificationFilter::round`].
     ///
     /// # Errors
     /// [`ResendError::Unknown`] when no such notification is remembered.
-    pub fn resend(&self, id: u64) -> Result<(), ResendError> {
-        self.delivery.resend(id)
+    pub fn resend(&self, id: u64) -> Result<u32, ResendError> {
+        self.delivery.resend_round(id)
     }
 }
 
@@ -382,6 +461,8 @@ mod tests {
             body_bytes: 0,
             seq: 1,
             attempts: Vec::new(),
+            attempts_total: 0,
+            round: 0,
             delivered,
             gave_up: false,
         }
@@ -402,6 +483,30 @@ mod tests {
         assert!(filter.reached(&record(LYRA_IPN, "o-1", true)));
         let custom = NotificationFilter::any().matching(|r| r.delivered);
         assert!(!custom.selects(&record(LYRA_IPN, "o-1", false), target));
+    }
+
+    #[test]
+    fn a_target_prefix_matches_whole_origins_and_path_segments() {
+        let to = |prefix: &str, target: &str| {
+            NotificationFilter::to(prefix).selects(&record(LYRA_IPN, "o", false), target)
+        };
+        assert!(to("http://127.0.0.1:3000/ipn", "http://127.0.0.1:3000/ipn"));
+        assert!(to(
+            "http://127.0.0.1:3000/ipn",
+            "http://127.0.0.1:3000/ipn/lyra"
+        ));
+        assert!(to(
+            "http://127.0.0.1:3000/ipn/",
+            "http://127.0.0.1:3000/ipn"
+        ));
+        assert!(to("http://127.0.0.1:3000", "http://127.0.0.1:3000/ipn?x=1"));
+        assert!(to("http://localhost/", "http://LOCALHOST:80/ipn"));
+        assert!(!to(
+            "http://127.0.0.1:3000/ipn",
+            "http://127.0.0.1:3000/ipn2"
+        ));
+        assert!(!to("http://127.0.0.1:3000", "http://127.0.0.1:30001/ipn"));
+        assert!(!to("http://127.0.0.1:3000/", "https://127.0.0.1:3000/"));
     }
 
     #[test]

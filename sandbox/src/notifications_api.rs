@@ -2,8 +2,10 @@
 //! changed since a sequence number), one record, its signed body, and resending it.
 //!
 //! A long-poll waits inside its connection's task on the log's change counter: no task, timer
-//! or buffer of its own beyond that, and the connection cap of `listen.rs` bounds how many wait
-//! at once. It returns `[]` when its wait is up or the sandbox stops.
+//! or buffer of its own beyond that. At most `MAX_WAITING` (64) wait at once, fewer than the
+//! connection cap of `listen.rs`: when every slot is taken a listing answers at once, so
+//! waiting requests never take every connection. It returns `[]` when its wait is up or the
+//! sandbox stops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::App;
-use crate::delivery::{NotificationRecord, MAX_LISTED};
+use crate::delivery::{Delivery, NotificationRecord, MAX_LISTED};
 
 /// The longest a listing waits (`wait=` is capped to it).
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -56,7 +58,10 @@ fn unknown() -> Response {
 }
 
 /// `GET /sandbox/notifications[?order_id=…][&after=<seq>][&wait=<seconds>]`: the newest 1,000
-/// matching records, oldest first; with `wait`, blocks until one matches or the time is up.
+/// matching records, oldest first; with `after`, the 1,000 least recently changed after that
+/// `seq`, lowest `seq` first (asking again from the last one drains every change); with
+/// `wait`, blocks until one matches or the time is up (at once when every waiting slot is
+/// taken).
 async fn list(
     State(app): State<Arc<App>>,
     query: Result<Query<ListQuery>, QueryRejection>,
@@ -67,24 +72,38 @@ async fn list(
             "query parameters: order_id=<text>, after=<seq>, wait=<seconds>",
         );
     };
-    let wait = Duration::from_secs(query.wait.unwrap_or(0)).min(MAX_WAIT);
-    let deadline = tokio::time::Instant::now() + wait;
     let delivery = &app.delivery;
+    // A follower ahead of this sandbox's counter followed another instance (this one
+    // restarted): it is answered at once, and its instance header tells it.
+    let behind = query
+        .after
+        .is_some_and(|after| after > delivery.current_seq());
+    let slot = query
+        .wait
+        .filter(|w| *w > 0 && !behind)
+        .and_then(|_| delivery.wait_slot());
+    let wait = match slot {
+        Some(_) => Duration::from_secs(query.wait.unwrap_or(0)).min(MAX_WAIT),
+        None => Duration::ZERO,
+    };
+    let deadline = tokio::time::Instant::now() + wait;
     let mut changes = delivery.subscribe();
     let keep = |record: &NotificationRecord| {
-        query.after.is_none_or(|after| record.seq > after)
-            && query
-                .order_id
-                .as_ref()
-                .is_none_or(|o| record.order_id.as_ref() == Some(o))
+        query
+            .order_id
+            .as_ref()
+            .is_none_or(|o| record.order_id.as_ref() == Some(o))
     };
     loop {
         let seq = *changes.borrow_and_update();
         // Nothing changed after `after`: no need to look through the log.
         if query.after.is_none_or(|after| seq > after) {
-            let found = delivery.newest_where(MAX_LISTED, |record, _| keep(record));
+            let found = match query.after {
+                Some(after) => delivery.changed_after(after, MAX_LISTED, keep),
+                None => delivery.newest_where(MAX_LISTED, |record, _| keep(record)),
+            };
             if !found.is_empty() {
-                return Json(found).into_response();
+                return listing(delivery, found);
             }
         }
         if delivery.is_closed() {
@@ -95,8 +114,28 @@ async fn list(
             _ => break,
         }
     }
-    Json(Vec::<NotificationRecord>::new()).into_response()
+    drop(slot);
+    listing(delivery, Vec::new())
 }
+
+/// The listing's answer, with the headers a follower needs: `Pasarela-Sandbox-Instance`
+/// (random per sandbox: when it changes, the sandbox restarted and `seq` started again from
+/// 0) and `Pasarela-Sandbox-Seq` (the newest `seq` now).
+fn listing(delivery: &Delivery, records: Vec<NotificationRecord>) -> Response {
+    (
+        [
+            (INSTANCE_HEADER, delivery.instance().to_owned()),
+            (SEQ_HEADER, delivery.current_seq().to_string()),
+        ],
+        Json(records),
+    )
+        .into_response()
+}
+
+/// See [`listing`].
+const INSTANCE_HEADER: &str = "pasarela-sandbox-instance";
+/// See [`listing`].
+const SEQ_HEADER: &str = "pasarela-sandbox-seq";
 
 /// A notification id from the path; anything else is an unknown notification.
 fn id(raw: &str) -> Option<u64> {

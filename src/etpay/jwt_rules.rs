@@ -1,4 +1,4 @@
-//! The JWT rules `jsonwebtoken` leaves to the caller, applied to every ETpay JWT by
+//! The JWT rules beyond the signature, applied to every ETpay JWT by `jws.rs` and
 //! `notification.rs`: no `crit` header (RFC 7515 §4.1.11: extensions we do not implement make
 //! the JWS invalid), no repeated key in the header or the claims (a parser that keeps the last
 //! of two `system_error` or `payment_status` keys and one that keeps the first would disagree),
@@ -12,16 +12,15 @@ use serde::Deserialize;
 
 use super::VerifyError;
 
-/// Rejects a header with `crit`: this verifier implements no JWS extension.
-pub(super) fn reject_crit(header_json: &[u8]) -> Result<(), VerifyError> {
-    #[derive(Deserialize)]
-    struct Crit {
-        crit: Option<serde_json::Value>,
-    }
-    let Ok(Crit { crit: Some(crit) }) = serde_json::from_slice::<Crit>(header_json) else {
+/// Rejects a header with `crit`, whatever its value (even `null` or not a list): this verifier
+/// implements no JWS extension.
+pub(super) fn reject_crit(
+    header: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), VerifyError> {
+    let Some(crit) = header.get("crit") else {
         return Ok(());
     };
-    let names = match &crit {
+    let names = match crit {
         serde_json::Value::Array(items) => items
             .iter()
             .map(|item| {
@@ -34,10 +33,11 @@ pub(super) fn reject_crit(header_json: &[u8]) -> Result<(), VerifyError> {
     Err(VerifyError::CriticalHeader { names })
 }
 
-/// Rejects JSON in which an object repeats a key, at any depth.
+/// Rejects text that is not one JSON value (trailing text included) or in which an object
+/// repeats a key, at any depth.
 pub(super) fn reject_duplicate_keys(json: &[u8], what: &str) -> Result<(), VerifyError> {
     let mut de = serde_json::Deserializer::from_slice(json);
-    match NoDuplicates.deserialize(&mut de) {
+    match NoDuplicates.deserialize(&mut de).and_then(|()| de.end()) {
         Ok(()) => Ok(()),
         Err(e) => Err(VerifyError::Malformed {
             reason: format!("the JWT {what} is not a JSON object without repeated keys: {e}"),

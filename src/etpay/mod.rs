@@ -19,6 +19,7 @@ mod client;
 mod config;
 mod direct_debit;
 mod error;
+mod jws;
 mod jwt_rules;
 pub mod notification;
 mod request;

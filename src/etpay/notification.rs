@@ -34,17 +34,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::jwt_rules::{check_time_claims, reject_crit, reject_duplicate_keys};
+use super::jws::{self, decode_part};
+use super::jwt_rules::check_time_claims;
 use super::{types, PaymentClaims, SystemErrorClaims, VerifyError};
 use crate::input::MAX_INPUT_BYTES;
 use crate::Secret;
-
-/// The only algorithm ETpay uses and the only one accepted.
-const ALGORITHM: Algorithm = Algorithm::HS256;
 
 /// The clock-skew leeway: how far in the future `iat` may lie when a maximum age is checked,
 /// how long after `exp` and how long before `nbf` a JWT that carries them is still accepted.
@@ -410,9 +406,7 @@ pub fn jwt_from_input(input: &[u8]) -> Result<String, VerifyError> {
 /// Signs `claims` as ETpay does (HS256, key = the UTF-8 bytes of `key`). **For tests and the
 /// sandbox only**: a merchant never signs ETpay JWTs. Shares its key handling with the verifier.
 pub fn sign_for_tests(claims: &impl Serialize, key: &Secret) -> Result<String, VerifyError> {
-    let encoding_key = EncodingKey::from_secret(key_bytes(key.expose()));
-    jsonwebtoken::encode(&Header::new(ALGORITHM), claims, &encoding_key)
-        .map_err(|e| invalid_claims(&format!("cannot sign: {e}")))
+    jws::sign(claims, key_bytes(key.expose()))
 }
 
 /// The one place the HMAC key is derived: raw UTF-8 bytes, not base64- or hex-decoded.
@@ -426,88 +420,18 @@ struct RawVerified {
     claims_json: String,
 }
 
-/// Verifies signature and algorithm; decodes nothing but the payload text.
+/// Verifies signature, algorithm and header ([`jws::verify`]); decodes nothing but the
+/// payload text.
 fn verify_hs256(jwt: &str, key: &str) -> Result<RawVerified, VerifyError> {
     let jwt = jwt.trim();
     if key.is_empty() {
         return Err(VerifyError::KeyNotConfigured);
     }
-    let header = jsonwebtoken::decode_header(jwt).map_err(|e| header_error(jwt, e))?;
-    // Shape check first so that garbage is reported as malformed rather than as a bad
-    // signature (jsonwebtoken checks the MAC before decoding the payload).
-    let parts: Vec<&str> = jwt.split('.').collect();
-    if parts.len() != 3 {
-        return Err(malformed("not a JWT (expected three dot-separated parts)"));
-    }
-    decode_part(parts[1], "payload")?;
-    decode_part(parts[2], "signature")?;
-    if header.alg != ALGORITHM {
-        return Err(VerifyError::WrongAlgorithm {
-            alg: format!("{:?}", header.alg),
-        });
-    }
-    let header_json = decode_part(parts[0], "header")?;
-    reject_duplicate_keys(&header_json, "header")?;
-    reject_crit(&header_json)?;
-    let mut validation = Validation::new(ALGORITHM);
-    // ETpay's JWTs have `iat` only: no exp/nbf/aud/iss. Disable those checks explicitly; the
-    // age is checked by `Verifier` against its own clock.
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.leeway = 0;
-    let decoding_key = DecodingKey::from_secret(key_bytes(key));
-    jsonwebtoken::decode::<serde::de::IgnoredAny>(jwt, &decoding_key, &validation)
-        .map_err(jwt_error)?;
-    let payload = jwt.split('.').nth(1).unwrap_or_default();
-    let claims_json = String::from_utf8(decode_part(payload, "payload")?)
-        .map_err(|_| malformed("the payload is not UTF-8"))?;
-    reject_duplicate_keys(claims_json.as_bytes(), "claims")?;
+    let claims_json = jws::verify(jwt, key_bytes(key))?;
     Ok(RawVerified {
         jwt: jwt.to_owned(),
         claims_json,
     })
-}
-
-fn jwt_error(e: jsonwebtoken::errors::Error) -> VerifyError {
-    use jsonwebtoken::errors::ErrorKind;
-    match e.kind() {
-        ErrorKind::InvalidSignature => VerifyError::BadSignature,
-        ErrorKind::InvalidAlgorithm => VerifyError::WrongAlgorithm {
-            alg: "not HS256".into(),
-        },
-        ErrorKind::InvalidToken => malformed("not a JWT (expected three dot-separated parts)"),
-        ErrorKind::Base64(_) => malformed("a part of the JWT is not base64url"),
-        ErrorKind::Json(_) | ErrorKind::Utf8(_) => malformed("a part of the JWT is not JSON"),
-        other => malformed(&format!("{other:?}")),
-    }
-}
-
-/// Turns a header that jsonwebtoken cannot parse into a precise error: `alg: none` and unknown
-/// algorithms are attacks ([`VerifyError::WrongAlgorithm`]), anything else is malformed.
-fn header_error(jwt: &str, e: jsonwebtoken::errors::Error) -> VerifyError {
-    let alg = jwt
-        .split('.')
-        .next()
-        .and_then(|part| decode_part(part, "header").ok())
-        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
-        .and_then(|header| {
-            header
-                .get("alg")
-                .and_then(|a| a.as_str())
-                .map(str::to_owned)
-        });
-    match alg {
-        Some(alg) if alg != "HS256" => VerifyError::WrongAlgorithm { alg },
-        _ => jwt_error(e),
-    }
-}
-
-fn decode_part(part: &str, name: &str) -> Result<Vec<u8>, VerifyError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| malformed(&format!("the JWT {name} is not base64url")))
 }
 
 fn is_system_error(claims_json: &str) -> bool {

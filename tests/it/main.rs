@@ -14,6 +14,7 @@ mod support;
 mod api_surface;
 mod contract;
 mod etpay_client;
+mod etpay_jws;
 mod etpay_jwt;
 mod etpay_jwt_edges;
 mod lyra_card_data;

@@ -611,3 +611,76 @@ async fn trigger_waits_for_the_first_attempt_of_a_background_notification() {
     assert!(!text.contains("no attempt yet"), "{text}");
     sandbox.shutdown().await;
 }
+
+/// `pasarela notifications --follow` on `url`, its stdout lines on a channel.
+fn follow_child(url: &str) -> (KillOnDrop, mpsc::Receiver<String>) {
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_pasarela"))
+            .args(["notifications", "--follow", "--sandbox", url])
+            .env_remove("PASARELA_SANDBOX_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let out = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
+}
+
+/// The next line containing `needle` (bounded by a generous limit, never a timing assertion).
+fn next_line_with(lines: &mpsc::Receiver<String>, needle: &str) -> Option<String> {
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) {
+        if line.contains(needle) {
+            return Some(line);
+        }
+    }
+    None
+}
+
+/// Pays a Lyra payment for `order_id` whose IPN goes to `merchant`.
+async fn trigger_paid(sandbox: &Sandbox, merchant: &str, order_id: &str) {
+    let output = run(args(&[
+        "trigger",
+        "lyra",
+        "paid",
+        "--sandbox",
+        sandbox.base_url(),
+        "--notify",
+        &format!("{merchant}/ipn"),
+        "--order-id",
+        order_id,
+    ]))
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_keeps_following_a_sandbox_that_restarted() {
+    let first = sandbox().await;
+    let addr = first.addr();
+    let (merchant, _) = flaky_merchant().await;
+    let (_child, lines) = follow_child(first.base_url());
+    assert!(next_line_with(&lines, "following new notifications").is_some());
+    // Three changes (the record, a failed attempt, the retry) on the first sandbox…
+    trigger_paid(&first, &merchant, "beforerestart1").await;
+    assert!(next_line_with(&lines, "attempt 2 ").is_some());
+    first.shutdown().await;
+    // …then a new sandbox on the same address: its `seq` starts again from 0.
+    let second = Sandbox::start(SandboxConfig::default(), addr)
+        .await
+        .unwrap();
+    trigger_paid(&second, &merchant, "afterrestart1").await;
+    assert!(next_line_with(&lines, "the sandbox restarted").is_some());
+    let header = next_line_with(&lines, "afterrestart1").expect("the new sandbox's notification");
+    assert!(header.starts_with("#1 "), "{header}");
+    second.shutdown().await;
+}

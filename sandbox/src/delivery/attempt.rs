@@ -9,21 +9,36 @@ use tokio::time::timeout_at;
 use super::record::{Attempt, ANSWER_BYTES};
 use crate::util::now_iso;
 
-/// Posts `body` to `target` and records what happened, within `limit`.
-pub(super) async fn post(
-    client: &reqwest::Client,
-    target: &str,
-    content_type: &str,
-    body: &[u8],
-    limit: Duration,
-    resend: bool,
-) -> Attempt {
+/// The header every delivery carries, with the notification's id: the sandbox refuses any
+/// request that has it (508, `guard.rs`), so a target pointing back at the sandbox (its own
+/// resend endpoint, say) cannot make one notification send another, forever.
+pub(crate) const DELIVERY_HEADER: &str = "pasarela-sandbox-delivery";
+
+/// What one attempt sends: notification `id`'s signed body, in round `round`.
+pub(super) struct Send<'a> {
+    pub id: u64,
+    pub round: u32,
+    pub target: &'a str,
+    pub content_type: &'a str,
+    pub body: &'a [u8],
+}
+
+/// Posts the body to the target and records what happened, within `limit`.
+pub(super) async fn post(client: &reqwest::Client, send: Send<'_>, limit: Duration) -> Attempt {
+    let Send {
+        id,
+        round,
+        target,
+        content_type,
+        body,
+    } = send;
     let at = now_iso();
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + limit;
     let sent = client
         .post(target)
         .header(reqwest::header::CONTENT_TYPE, content_type)
+        .header(DELIVERY_HEADER, id.to_string())
         .body(body.to_vec())
         .send();
     let (status, answer, error) = match timeout_at(deadline, sent).await {
@@ -41,7 +56,8 @@ pub(super) async fn post(
         error,
         latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         answer,
-        resend,
+        resend: round > 0,
+        round,
     }
 }
 

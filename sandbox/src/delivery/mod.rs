@@ -12,12 +12,15 @@ mod attempt;
 mod record;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::{oneshot, watch};
+use tokio::runtime::Handle;
+use tokio::sync::{oneshot, watch, Semaphore};
+use tokio::task::AbortHandle;
 
-pub use record::{Attempt, NotificationRecord, ANSWER_BYTES, RECEIVED_STATUSES};
+pub(crate) use attempt::DELIVERY_HEADER;
+pub use record::{Attempt, NotificationRecord, ANSWER_BYTES, MAX_ATTEMPTS_KEPT, RECEIVED_STATUSES};
 pub(crate) use record::{ETPAY_WEBHOOK, LYRA_IPN};
 
 use crate::store::Bounded;
@@ -88,7 +91,26 @@ pub(crate) struct Delivery {
     /// Set when the sandbox stops: waiters return at once.
     closed: AtomicBool,
     verbose: bool,
+    /// The runtime the sandbox started on: rounds run there whoever asks for them (a test's
+    /// own runtime may end before the sandbox does).
+    runtime: Option<Handle>,
+    /// Bounds the attempts in flight at once, whatever the number of notifications and
+    /// resends: each holds a connection (a file descriptor).
+    outgoing: Semaphore,
+    /// `scheme://host:port` of the sandbox itself, refused as a target.
+    own_origin: OnceLock<String>,
+    /// Slots of long-polls (`?wait=`): when all are taken, a listing answers without waiting,
+    /// so waiting requests never hold every connection of the server.
+    waiting: Semaphore,
+    /// Random per sandbox: tells a follower that the sandbox restarted (and `seq` with it).
+    instance: String,
 }
+
+/// At most this many listing requests wait at once (`notifications_api.rs`).
+pub(crate) const MAX_WAITING: usize = 64;
+
+/// At most this many delivery attempts are in flight at once; the others wait their turn.
+pub(crate) const MAX_OUTGOING: usize = 64;
 
 impl Delivery {
     pub(crate) fn new(policy: DeliveryPolicy, capacity: usize, verbose: bool) -> Delivery {
@@ -110,6 +132,38 @@ impl Delivery {
             changes: watch::Sender::new(0),
             closed: AtomicBool::new(false),
             verbose,
+            runtime: Handle::try_current().ok(),
+            outgoing: Semaphore::new(MAX_OUTGOING),
+            own_origin: OnceLock::new(),
+            waiting: Semaphore::new(MAX_WAITING),
+            instance: format!("{:016x}", rand::random::<u64>()),
+        }
+    }
+
+    /// A slot to wait in, if one is free (held while the long-poll waits).
+    pub(crate) fn wait_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.waiting.try_acquire().ok()
+    }
+
+    /// This sandbox's random instance id (`Pasarela-Sandbox-Instance`).
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The newest `seq` handed out.
+    pub(crate) fn current_seq(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
+    /// How many long-polls are waiting now.
+    pub(crate) fn waiting(&self) -> usize {
+        MAX_WAITING - self.waiting.available_permits()
+    }
+
+    /// Records where the sandbox listens: a target with the same origin is refused at once.
+    pub(crate) fn set_own_url(&self, base_url: &str) {
+        if let Some(origin) = origin(base_url) {
+            let _ = self.own_origin.set(origin);
         }
     }
 
@@ -128,8 +182,17 @@ impl Delivery {
         seq
     }
 
+    /// Runs `task` on the sandbox's runtime (the caller's when the sandbox was made outside
+    /// one, as the fuzz target does).
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) -> AbortHandle {
+        match &self.runtime {
+            Some(runtime) => runtime.spawn(task).abort_handle(),
+            None => tokio::spawn(task).abort_handle(),
+        }
+    }
+
     /// Starts delivering in the background; returns the notification's id and a receiver of
-    /// the first attempt.
+    /// the first attempt. A target on the sandbox itself gets one failed attempt and no more.
     pub(crate) fn start(
         self: &Arc<Self>,
         kind: &'static str,
@@ -138,9 +201,8 @@ impl Delivery {
         body: Vec<u8>,
         context: Context,
     ) -> (u64, oneshot::Receiver<Attempt>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let record = NotificationRecord {
-            id,
+            id: 0,
             kind,
             target: shown_url(&target),
             order_id: context.order_id,
@@ -150,6 +212,8 @@ impl Delivery {
             body_bytes: body.len(),
             seq: 0,
             attempts: Vec::new(),
+            attempts_total: 0,
+            round: 0,
             delivered: false,
             gave_up: false,
         };
@@ -157,37 +221,56 @@ impl Delivery {
             record,
             target: target.into(),
             body: body.into(),
-            round: 0,
+            task: None,
         };
-        let round = Round::of(&entry);
-        {
-            let mut log = self.log();
+        let (first_tx, first_rx) = oneshot::channel();
+        let itself = self
+            .own_origin
+            .get()
+            .is_some_and(|own| origin(&entry.target).as_ref() == Some(own));
+        let mut log = self.log();
+        // The id is taken under the lock: ids follow the log's order.
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        entry.record.id = id;
+        if itself {
+            let attempt = refused_attempt("the target is the sandbox itself");
+            entry.record.attempts.push(attempt.clone());
+            entry.record.attempts_total = 1;
+            entry.record.gave_up = true;
             entry.record.seq = self.bump();
             log.insert(id, entry);
+            let _ = first_tx.send(attempt);
+            return (id, first_rx);
         }
-        let (first_tx, first_rx) = oneshot::channel();
-        tokio::spawn(self.clone().run(round, Some(first_tx)));
+        let round = Round::of(&entry, 0);
+        entry.record.seq = self.bump();
+        entry.task = Some(self.spawn(self.clone().run(round, Some(first_tx))));
+        log.insert(id, entry);
         (id, first_rx)
     }
 
     /// Sends notification `id` again: the same signed body to the same target, one new round
-    /// of attempts (`resend: true`) with the same retry policy. A round still retrying stops.
+    /// of attempts (`resend: true`) with the same retry policy. The previous round stops at
+    /// once (its task is aborted): one live round per notification.
     pub(crate) fn resend(self: &Arc<Self>, id: u64) -> Result<(), ResendError> {
-        let round = {
-            let mut log = self.log();
-            let entry = log.get_mut(&id).ok_or(ResendError::Unknown)?;
-            entry.round += 1;
-            entry.record.delivered = false;
-            entry.record.gave_up = false;
-            let round = Round {
-                resend: true,
-                ..Round::of(entry)
-            };
-            entry.record.seq = self.bump();
-            round
-        };
-        tokio::spawn(self.clone().run(round, None));
-        Ok(())
+        self.resend_round(id).map(|_| ())
+    }
+
+    /// [`Delivery::resend`], returning the new round's number.
+    pub(crate) fn resend_round(self: &Arc<Self>, id: u64) -> Result<u32, ResendError> {
+        let mut log = self.log();
+        let entry = log.get_mut(&id).ok_or(ResendError::Unknown)?;
+        if let Some(task) = entry.task.take() {
+            task.abort();
+        }
+        entry.record.round = entry.record.round.saturating_add(1);
+        entry.record.delivered = false;
+        entry.record.gave_up = false;
+        let number = entry.record.round;
+        let round = Round::of(entry, number);
+        entry.record.seq = self.bump();
+        entry.task = Some(self.spawn(self.clone().run(round, None)));
+        Ok(number)
     }
 
     /// One round of attempts, with backoff, until one succeeds, the policy's attempts are
@@ -196,15 +279,22 @@ impl Delivery {
         let attempts = self.policy.attempts.max(1);
         let mut backoff = self.policy.first_backoff;
         for n in 1..=attempts {
-            let attempt = attempt::post(
-                &self.client,
-                &round.target,
-                &round.content_type,
-                &round.body,
-                self.policy.attempt_timeout,
-                round.resend,
-            )
-            .await;
+            let Ok(permit) = self.outgoing.acquire().await else {
+                return;
+            };
+            // Checked under the lock before every attempt: an older round never sends again.
+            if !self.is_current(&round) {
+                return;
+            }
+            let send = attempt::Send {
+                id: round.id,
+                round: round.number,
+                target: &round.target,
+                content_type: &round.content_type,
+                body: &round.body,
+            };
+            let attempt = attempt::post(&self.client, send, self.policy.attempt_timeout).await;
+            drop(permit);
             self.log_attempt(&round, n, &attempt);
             let ok = attempt.succeeded();
             let current = self.record(&round, attempt.clone(), ok, n == attempts && !ok);
@@ -219,6 +309,13 @@ impl Delivery {
         }
     }
 
+    /// True while `round` is its notification's newest.
+    fn is_current(&self, round: &Round) -> bool {
+        self.log()
+            .get(&round.id)
+            .is_some_and(|e| e.record.round == round.number)
+    }
+
     fn log_attempt(&self, round: &Round, n: u32, attempt: &Attempt) {
         if !self.verbose {
             return;
@@ -231,28 +328,38 @@ impl Delivery {
             "sandbox: {} #{} {}attempt {n}/{} to {}: {outcome} ({} ms)",
             round.kind,
             round.id,
-            if round.resend { "resend " } else { "" },
+            if round.number > 0 { "resend " } else { "" },
             self.policy.attempts,
             shown_url(&round.target),
             attempt.latency_ms
         );
     }
 
-    /// Appends an attempt; returns false when the record is gone or a newer round took over
-    /// (then `delivered`/`gave_up` are left to that round).
+    /// Appends an attempt (keeping the newest [`MAX_ATTEMPTS_KEPT`]); returns false when the
+    /// record is gone or a newer round took over (then the attempt is not recorded: that
+    /// round owns the record).
     fn record(&self, round: &Round, attempt: Attempt, delivered: bool, gave_up: bool) -> bool {
         let mut log = self.log();
         let Some(entry) = log.get_mut(&round.id) else {
             return false;
         };
-        entry.record.attempts.push(attempt);
-        let current = entry.round == round.number;
-        if current {
-            entry.record.delivered |= delivered;
-            entry.record.gave_up |= gave_up;
+        if entry.record.round != round.number {
+            return false;
         }
-        entry.record.seq = self.bump();
-        current
+        let record = &mut entry.record;
+        record.attempts.push(attempt);
+        if record.attempts.len() > MAX_ATTEMPTS_KEPT {
+            let extra = record.attempts.len() - MAX_ATTEMPTS_KEPT;
+            record.attempts.drain(..extra);
+        }
+        record.attempts_total = record.attempts_total.saturating_add(1);
+        record.delivered |= delivered;
+        record.gave_up |= gave_up;
+        record.seq = self.bump();
+        if delivered || gave_up {
+            entry.task = None;
+        }
+        true
     }
 
     /// The newest [`MAX_LISTED`] notifications still remembered, oldest first.
@@ -305,6 +412,25 @@ impl Delivery {
         newest
     }
 
+    /// The `limit` records changed after `after` that `matches` accepts, the least recently
+    /// changed first (lowest `seq`): a follower asking again from the newest `seq` it got
+    /// drains every change, however many there were.
+    pub(crate) fn changed_after(
+        &self,
+        after: u64,
+        limit: usize,
+        matches: impl Fn(&NotificationRecord) -> bool,
+    ) -> Vec<NotificationRecord> {
+        let log = self.log();
+        let mut changed: Vec<&Entry> = log
+            .values()
+            .filter(|e| e.record.seq > after && matches(&e.record))
+            .collect();
+        changed.sort_unstable_by_key(|e| e.record.seq);
+        changed.truncate(limit);
+        changed.into_iter().map(|e| e.record.clone()).collect()
+    }
+
     /// How many notifications are remembered.
     pub(crate) fn len(&self) -> usize {
         self.log().len()
@@ -335,64 +461,44 @@ struct Round {
     target: Arc<str>,
     content_type: String,
     body: Arc<[u8]>,
-    resend: bool,
 }
 
 impl Round {
-    fn of(entry: &Entry) -> Round {
+    fn of(entry: &Entry, number: u32) -> Round {
         Round {
             id: entry.record.id,
             kind: entry.record.kind,
-            number: entry.round,
+            number,
             target: entry.target.clone(),
             content_type: entry.record.content_type.clone(),
             body: entry.body.clone(),
-            resend: false,
         }
     }
+}
+
+/// A failed attempt that never left the sandbox, with its reason.
+fn refused_attempt(reason: &str) -> Attempt {
+    Attempt {
+        at: now_iso(),
+        status: None,
+        error: Some(reason.to_owned()),
+        latency_ms: 0,
+        answer: None,
+        resend: false,
+        round: 0,
+    }
+}
+
+/// `scheme://host:port` of an absolute URL (the port made explicit), or `None`.
+fn origin(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(format!(
+        "{}://{host}:{}",
+        url.scheme(),
+        url.port_or_known_default()?
+    ))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: u64) -> Entry {
-        Entry {
-            record: NotificationRecord {
-                id,
-                kind: LYRA_IPN,
-                target: "http://127.0.0.1:9/ipn".into(),
-                order_id: None,
-                subject: None,
-                created_at: String::new(),
-                content_type: "text/plain".into(),
-                body_bytes: 0,
-                seq: id,
-                attempts: Vec::new(),
-                delivered: false,
-                gave_up: false,
-            },
-            target: "http://127.0.0.1:9/ipn".into(),
-            body: Arc::from(&b""[..]),
-            round: 0,
-        }
-    }
-
-    #[test]
-    fn the_listing_shows_the_newest_notifications_only() {
-        let delivery = Delivery::new(DeliveryPolicy::default(), 10_000, false);
-        for id in 1..=(MAX_LISTED as u64 + 200) {
-            delivery.log().insert(id, entry(id));
-        }
-        let listed = delivery.list();
-        assert_eq!(listed.len(), MAX_LISTED);
-        assert_eq!(listed.first().map(|r| r.id), Some(201));
-        assert_eq!(listed.last().map(|r| r.id), Some(MAX_LISTED as u64 + 200));
-    }
-
-    #[test]
-    fn resending_an_unknown_notification_is_refused() {
-        let delivery = Arc::new(Delivery::new(DeliveryPolicy::default(), 10, false));
-        assert_eq!(delivery.resend(7), Err(ResendError::Unknown));
-    }
-}
+mod tests;

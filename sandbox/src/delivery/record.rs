@@ -25,7 +25,13 @@ pub struct Attempt {
     pub answer: Option<String>,
     /// True for the attempts of a resend (`POST /sandbox/notifications/{id}/resend`).
     pub resend: bool,
+    /// The round it belongs to: 0 for the first sending, one more per resend.
+    pub round: u32,
 }
+
+/// At most this many attempts are kept per notification (the newest): resending again and
+/// again never grows a record without bound.
+pub const MAX_ATTEMPTS_KEPT: usize = 100;
 
 /// At most this many bytes of the merchant's answer are read and kept per attempt.
 pub const ANSWER_BYTES: usize = 512;
@@ -49,7 +55,8 @@ impl Attempt {
 /// A notification and its delivery history.
 #[derive(Clone, Debug, Serialize)]
 pub struct NotificationRecord {
-    /// Sequence number.
+    /// The notification's number: 1 for the sandbox's first, in the order they were created
+    /// (not to be confused with [`seq`](Self::seq), which changes with every attempt).
     pub id: u64,
     /// `lyra-ipn` or `etpay-webhook`.
     pub kind: &'static str,
@@ -68,8 +75,12 @@ pub struct NotificationRecord {
     /// The sandbox-wide change counter at this record's last change (its creation or its newest
     /// attempt): `GET /sandbox/notifications?after=<seq>` lists what changed since.
     pub seq: u64,
-    /// The attempts so far, resends' included, oldest first.
+    /// The newest [`MAX_ATTEMPTS_KEPT`] attempts, resends' included, oldest first.
     pub attempts: Vec<Attempt>,
+    /// How many attempts were made in all, those no longer kept in `attempts` included.
+    pub attempts_total: u64,
+    /// The newest round: 0 for the first sending, one more per resend.
+    pub round: u32,
     /// True once an attempt of the newest round (the first sending or the latest resend) got
     /// an answer Lyra counts as received ([`RECEIVED_STATUSES`]).
     pub delivered: bool,
@@ -88,9 +99,9 @@ pub(super) struct Entry {
     pub record: NotificationRecord,
     pub target: Arc<str>,
     pub body: Arc<[u8]>,
-    /// The round in progress (0 the first sending, one more per resend); older rounds stop
-    /// retrying and no longer change `delivered`/`gave_up`.
-    pub round: u32,
+    /// The task sending the newest round, aborted when a resend starts another: one live
+    /// round per notification.
+    pub task: Option<tokio::task::AbortHandle>,
 }
 
 impl Weigh for Entry {
@@ -128,6 +139,7 @@ mod tests {
             latency_ms: 0,
             answer: None,
             resend: false,
+            round: 0,
         }
     }
 
@@ -160,12 +172,14 @@ mod tests {
                 body_bytes: body.len(),
                 seq: 1,
                 attempts: Vec::new(),
+                attempts_total: 0,
+                round: 0,
                 delivered: false,
                 gave_up: false,
             },
             target: "http://h/".into(),
             body: body.into(),
-            round: 0,
+            task: None,
         };
         assert_eq!(entry(&[0; 10_000]).weight() - entry(&[]).weight(), 10_000);
     }

@@ -16,6 +16,7 @@ mod dashboard_orders;
 mod hardening_state;
 mod hardening_urls;
 mod look;
+mod notification_rounds;
 mod notifications_api;
 mod operations;
 mod raw_http;

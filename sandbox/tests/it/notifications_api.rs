@@ -315,6 +315,18 @@ async fn the_long_poll_answers_on_a_new_attempt_and_empty_when_its_wait_is_up() 
     sandbox.shutdown().await;
 }
 
+/// Waits until `count` long-polls are waiting in `sandbox` (their requests arrived).
+async fn until_waiting(sandbox: &pasarela_sandbox::Sandbox, count: usize) {
+    let arrived = async {
+        while sandbox.long_polls_waiting() < count {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), arrived)
+        .await
+        .expect("the long-polls arrived");
+}
+
 #[tokio::test]
 async fn many_long_polls_wake_on_one_change_and_end_when_the_sandbox_stops() {
     let merchant = TestServer::start(|_| Reply::status(200, "text/plain", "OK")).await;
@@ -330,9 +342,9 @@ async fn many_long_polls_wake_on_one_change_and_end_when_the_sandbox_stops() {
             })
             .collect::<Vec<_>>()
     };
-    // 100 clients wait; one payment wakes them all.
-    let waiting = polls(100, 0);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // 60 clients wait; one payment wakes them all.
+    let waiting = polls(60, 0);
+    until_waiting(&sandbox, 60).await;
     assert!(
         waiting.iter().all(|p| !p.is_finished()),
         "nothing to return yet"
@@ -353,7 +365,37 @@ async fn many_long_polls_wake_on_one_change_and_end_when_the_sandbox_stops() {
         .as_u64()
         .unwrap();
     let waiting = polls(20, seq);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until_waiting(&sandbox, 20).await;
+    sandbox.shutdown().await;
+    for poll in waiting {
+        assert_eq!(poll.await.unwrap(), (200, json!([])));
+    }
+}
+
+#[tokio::test]
+async fn long_polls_beyond_the_waiting_slots_answer_at_once() {
+    let sandbox = start(SandboxConfig::default()).await;
+    let base = sandbox.base_url().to_owned();
+    let http = reqwest::Client::new();
+    let waiting: Vec<_> = (0..64)
+        .map(|_| {
+            let url = format!("{base}/sandbox/notifications?after=0&wait=30");
+            let http = http.clone();
+            tokio::spawn(async move { get(&http, url).await })
+        })
+        .collect();
+    until_waiting(&sandbox, 64).await;
+    // Every slot taken: one more does not wait its 30 s, and does not take a connection
+    // for that long.
+    let extra = get(
+        &http,
+        format!("{base}/sandbox/notifications?after=0&wait=30"),
+    );
+    let answer = tokio::time::timeout(Duration::from_secs(10), extra)
+        .await
+        .expect("answered without waiting");
+    assert_eq!(answer, (200, json!([])));
+    assert!(waiting.iter().all(|p| !p.is_finished()));
     sandbox.shutdown().await;
     for poll in waiting {
         assert_eq!(poll.await.unwrap(), (200, json!([])));

@@ -203,22 +203,19 @@ async fn a_handle_returns_each_notification_once_then_waits_for_the_next() {
     assert_eq!(second.order_id.as_deref(), Some("second"));
     let again = sandbox
         .notifications()
-        .wait_for(filter, Duration::from_secs(10))
+        .wait_for(filter.clone(), Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(again.id, first.id);
 
-    // Resending through a handle: the same bytes again (a new handle, as this one already
-    // returned that notification).
-    notifications.resend(first.id).unwrap();
-    let resent = sandbox
-        .notifications()
-        .wait_for(
-            NotificationFilter::any().matching(move |r| r.id == first.id && r.attempts.len() == 2),
-            Duration::from_secs(10),
-        )
+    // Resending through the handle: the same bytes again; the same handle waits for the new
+    // round's delivery.
+    let round = notifications.resend(first.id).unwrap();
+    let resent = notifications
+        .wait_for(filter.round(round), Duration::from_secs(10))
         .await
         .unwrap();
+    assert_eq!(resent.id, first.id);
     assert!(resent.attempts[1].resend);
     let received = merchant.requests();
     assert_eq!(received.len(), 3);
