@@ -46,15 +46,32 @@ pub(crate) async fn call(http: &reqwest::Client, base: &str, ws: &str, body: Val
     envelope["answer"].clone()
 }
 
-/// `POST /sandbox/lyra/pay`: the HTTP status and the answer.
+/// `Charge/CreatePayment` with `body`, which must succeed; its formToken.
+pub(crate) async fn create_payment(http: &reqwest::Client, base: &str, body: Value) -> String {
+    let answer = call(http, base, "Charge/CreatePayment", body).await;
+    answer["formToken"].as_str().unwrap().to_owned()
+}
+
+/// `POST /sandbox/lyra/pay` with the outcome `paid`: the HTTP status and the answer.
 pub(crate) async fn control_pay(
     http: &reqwest::Client,
     base: &str,
     form_token: &str,
 ) -> (u16, Value) {
+    control_pay_with(http, base, form_token, "paid").await
+}
+
+/// `POST /sandbox/lyra/pay` with `outcome` (`paid`, `captured`, `refused`, `to_validate`): the
+/// HTTP status and the answer.
+pub(crate) async fn control_pay_with(
+    http: &reqwest::Client,
+    base: &str,
+    form_token: &str,
+    outcome: &str,
+) -> (u16, Value) {
     let response = http
         .post(format!("{base}/sandbox/lyra/pay"))
-        .json(&json!({"formToken": form_token, "outcome": "paid"}))
+        .json(&json!({"formToken": form_token, "outcome": outcome}))
         .send()
         .await
         .unwrap();

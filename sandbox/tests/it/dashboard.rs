@@ -10,7 +10,7 @@ use pasarela_sandbox::{defaults, DeliveryPolicy, SandboxConfig};
 use reqwest::header::{LOCATION, ORIGIN};
 use serde_json::{json, Value};
 
-use super::common::{call, control_pay, start};
+use super::common::{call, control_pay, control_pay_with, create_payment, start};
 use crate::support::{Reply, TestServer};
 
 /// A client that does not follow redirects, to see each action's 303.
@@ -63,11 +63,6 @@ async fn follow(base: &str, location: &str) -> String {
     page(base, location).await
 }
 
-async fn create_payment(http: &reqwest::Client, base: &str, body: Value) -> String {
-    let answer = call(http, base, "Charge/CreatePayment", body).await;
-    answer["formToken"].as_str().unwrap().to_owned()
-}
-
 /// The transactions of an order, through `Order/Get`.
 async fn order_transactions(http: &reqwest::Client, base: &str, order_id: &str) -> Vec<Value> {
     let order = call(http, base, "Order/Get", json!({"orderId": order_id})).await;
@@ -85,15 +80,7 @@ async fn paid_order(http: &reqwest::Client, base: &str, order_id: &str, outcome:
         json!({"amount": 1000, "currency": "PEN", "orderId": order_id}),
     )
     .await;
-    let answer: Value = http
-        .post(format!("{base}/sandbox/lyra/pay"))
-        .json(&json!({"formToken": form_token, "outcome": outcome}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, answer) = control_pay_with(http, base, &form_token, outcome).await;
     assert!(answer["krAnswer"].is_string(), "{answer}");
     order_transactions(http, base, order_id).await[0]["uuid"]
         .as_str()

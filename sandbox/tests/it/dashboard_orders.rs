@@ -2,26 +2,15 @@
 //! item 8): not only over the few newest the row shows.
 
 use pasarela_sandbox::SandboxConfig;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::common::{call, start};
+use super::common::{call, control_pay_with, create_payment, start};
 
 /// Creates a payment for `order_id` and pays it with `outcome` through the control endpoint.
 async fn pay(http: &reqwest::Client, base: &str, order_id: &str, outcome: &str) {
     let body = json!({"amount": 1000, "currency": "PEN", "orderId": order_id});
-    let form_token = call(http, base, "Charge/CreatePayment", body).await["formToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let answer: Value = http
-        .post(format!("{base}/sandbox/lyra/pay"))
-        .json(&json!({"formToken": form_token, "outcome": outcome}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form_token = create_payment(http, base, body).await;
+    let (_, answer) = control_pay_with(http, base, &form_token, outcome).await;
     assert!(answer["krAnswer"].is_string(), "{answer}");
 }
 
