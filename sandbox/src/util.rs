@@ -88,15 +88,16 @@ fn header_nav() -> String {
 }
 
 /// An amount in minor units as its currency writes it (`100.50 PEN`, `12990 CLP`), in a
-/// `.money` span for the pages; the plain number when the currency is unknown.
+/// `.money` span for the pages (the currency in its own span, styled apart); an amount in a
+/// currency the client does not know is shown in minor units, and says so.
 pub(crate) fn money(amount: i64, currency: &str) -> String {
-    let number =
-        pasarela::money::format_minor(amount, currency).unwrap_or_else(|| amount.to_string());
-    format!(
-        "<span class=\"money\">{} <span class=\"currency\">{}</span></span>",
-        html(&number),
-        html(currency)
-    )
+    let code = format!("<span class=\"currency\">{}</span>", html(currency));
+    match pasarela::money::format_minor(amount, currency) {
+        Some(number) => format!("<span class=\"money\">{} {code}</span>", html(&number)),
+        None => format!(
+            "<span class=\"money\">{amount} {code} <span class=\"muted\">(minor units)</span></span>"
+        ),
+    }
 }
 
 /// A string field of a JSON object, owned.

@@ -7,22 +7,7 @@
 //! every such value goes through [`html`] here or in the caller.
 
 use crate::util::html;
-
-/// An amount in minor units, in its currency's format (`12.50 PEN`, `2000 CLP`); an amount in a
-/// currency the client does not know is shown in minor units, and says so.
-pub(super) fn money(amount: i64, currency: &str) -> String {
-    match pasarela::money::format_minor(amount, currency) {
-        Some(text) => format!(
-            "<span class=\"money\">{} {}</span>",
-            html(&text),
-            html(currency)
-        ),
-        None => format!(
-            "<span class=\"money\">{amount} {} <span class=\"muted\">(minor units)</span></span>",
-            html(currency)
-        ),
-    }
-}
+pub(super) use crate::util::money;
 
 /// An optional amount (a stored request may lack one).
 pub(super) fn maybe_money(amount: Option<i64>, currency: Option<&str>) -> String {
@@ -164,9 +149,16 @@ mod tests {
 
     #[test]
     fn money_uses_the_currency_decimals() {
-        assert_eq!(money(1250, "PEN"), "<span class=\"money\">12.50 PEN</span>");
-        assert_eq!(money(2000, "CLP"), "<span class=\"money\">2000 CLP</span>");
-        assert!(money(5, "<x>").contains("5 &lt;x&gt;"));
+        let pen = "<span class=\"money\">12.50 <span class=\"currency\">PEN</span></span>";
+        assert_eq!(money(1250, "PEN"), pen);
+        let clp = "<span class=\"money\">2000 <span class=\"currency\">CLP</span></span>";
+        assert_eq!(money(2000, "CLP"), clp);
+        let unknown = money(5, "<x>");
+        assert!(
+            unknown.contains("5 <span class=\"currency\">&lt;x&gt;</span>"),
+            "{unknown}"
+        );
+        assert!(unknown.contains("(minor units)"), "{unknown}");
     }
 
     #[test]
